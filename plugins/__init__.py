@@ -1,0 +1,1 @@
+"""Built-in plugins. Each ships through the `trading_terminal.plugins` entry points."""

@@ -1,0 +1,1 @@
+"""Paper trading: a simulated broker filling orders against the live book or quotes."""

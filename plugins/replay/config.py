@@ -1,0 +1,34 @@
+"""Settings of the replay connector."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class ReplayConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    paths: list[Path] = Field(min_length=1, description="Recorded files to play, merged by time")
+    speed: float | Literal["max"] = Field(
+        1.0, description="Speed factor: 1 = real time, 10 = ten times faster, max = no waiting")
+    format: str | None = Field(None, description="Force a file format instead of detecting it")
+    instrument: str | None = Field(
+        None, description="VENUE:SYMBOL for files that do not name their instrument")
+
+    @field_validator("speed")
+    @classmethod
+    def _positive(cls, value: float | str) -> float | str:
+        if isinstance(value, float) and not value > 0:
+            raise ValueError("speed must be positive or 'max'")
+        return value
+
+    @field_validator("paths")
+    @classmethod
+    def _exist(cls, paths: list[Path]) -> list[Path]:
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise ValueError(f"no such file: {', '.join(missing)}")
+        return paths

@@ -1,0 +1,261 @@
+"""Composition root: builds the engine from its parts and runs it (headless or under the GUI).
+
+Nothing else wires components together; everything else receives what it needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from terminal.core.bus import EventBus
+from terminal.core.clock import Clock, LiveClock, TestClock
+from terminal.core.errors import PluginError
+from terminal.core.lifecycle import Lifecycle
+from terminal.core.tasks import TaskTracker
+from terminal.core.topics import Kind
+from terminal.model.market import Bar
+from terminal.model.portfolio import Account
+from terminal.persistence.db import Database, default_url
+from terminal.plugin_host.base import Connector, DataClient, PluginContext
+from terminal.plugin_host.registry import PluginRegistry
+from terminal.services.bars import NS_PER_MINUTE, BarAggregator
+from terminal.services.books import BookManager
+from terminal.services.execution import OrderManager
+from terminal.services.instruments import InstrumentService
+from terminal.services.market_data import MarketDataService
+from terminal.services.portfolio import Portfolio
+from terminal.services.recorder import Recorder
+from terminal.services.risk import RiskGate
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BALANCES = {"USD": "100000", "USDT": "100000", "EUR": "100000", "BTC": "2",
+                    "ETH": "20"}
+LIVE_TICK_S = 0.25
+
+
+@dataclass
+class EngineOptions:
+    data_dir: Path
+    db_url: str | None = None
+    replay_paths: list[Path] = field(default_factory=list)
+    replay_format: str | None = None
+    replay_instrument: str | None = None
+    speed: float | Literal["max"] = 1.0
+    bar_interval_ns: int = NS_PER_MINUTE
+    broker: str = "paper"
+    broker_settings: dict[str, Any] = field(default_factory=dict)
+    starting_balances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BALANCES))
+
+
+class Engine:
+    def __init__(self, options: EngineOptions, registry: PluginRegistry | None = None) -> None:
+        self.options = options
+        self.bus = EventBus()
+        self.replaying = bool(options.replay_paths)
+        self.clock: Clock = TestClock() if self.replaying else LiveClock()
+        self.tasks = TaskTracker()
+        self.lifecycle = Lifecycle()
+        self.registry = registry or PluginRegistry()
+        self.instruments = InstrumentService(self.bus)
+        self.books = BookManager(self.bus)
+        self.bars_built = 0
+        self.bars_from_feed = 0
+        self.aggregator = BarAggregator(options.bar_interval_ns, self._on_built_bar,
+                                        on_update=self._on_forming_bar)
+        self.market_data = MarketDataService(self.bus, self.instruments, self.books,
+                                             self.aggregator, on_time=self._on_time,
+                                             on_bar=self._on_feed_bar)
+        account = Account(options.broker_settings.get("account_id", "paper"), "USD",
+                          {k: Decimal(v) for k, v in options.starting_balances.items()})
+        self.portfolio = Portfolio(account)
+        self.risk = RiskGate()
+        self.db: Database | None = None
+        self.recorder: Recorder | None = None
+        self.orders: OrderManager | None = None
+        self.connectors: dict[str, Connector] = {}
+        self.errors: list[str] = []
+        self._stopping = asyncio.Event()
+        self._started_wall = 0.0
+        self._run_wall = 0.0
+
+    # time -----------------------------------------------------------------------------
+    def _on_time(self, ts_ns: int) -> None:
+        if isinstance(self.clock, TestClock):
+            self.clock.advance_to(ts_ns)
+        self.aggregator.on_time(ts_ns)
+
+    def _on_built_bar(self, bar: Bar) -> None:
+        self.bars_built += 1
+        self.bus.emit(Kind.BAR, str(bar.instrument_id), bar)
+        if self.recorder is not None:
+            self.recorder.on_bar(bar)
+
+    def _on_forming_bar(self, bar: Bar) -> None:
+        self.bus.emit(Kind.BAR_UPDATE, str(bar.instrument_id), bar)
+
+    def _on_feed_bar(self, bar: Bar) -> None:
+        self.bars_from_feed += 1
+        if self.recorder is not None:
+            self.recorder.on_bar(bar)
+
+    # lifecycle ------------------------------------------------------------------------
+    def _context(self) -> PluginContext:
+        loop = asyncio.get_running_loop()
+        assert self.orders is not None
+        return PluginContext(
+            bus=self.bus, clock=self.clock, tasks=self.tasks, data_dir=self.options.data_dir,
+            books=self.books, instruments=self.instruments, market_data=self.market_data,
+            execution=self.orders, post=lambda fn: loop.call_soon_threadsafe(fn),
+            logger=logging.getLogger("plugin"))
+
+    async def start(self) -> None:
+        self._started_wall = time.monotonic()
+        self.bus.bind_loop(asyncio.get_running_loop())
+        self.options.data_dir.mkdir(parents=True, exist_ok=True)
+        url = self.options.db_url or default_url(self.options.data_dir)
+        self.db = await asyncio.to_thread(Database.open, url)
+        await asyncio.to_thread(self.db.migrate)
+        self.recorder = Recorder(self.db, self.instruments)
+        self.orders = OrderManager(self.bus, self.clock, self.db, self.instruments,
+                                   self.portfolio, self.risk, self.portfolio.account.account_id)
+        self.lifecycle.add(self.recorder)
+        await self.lifecycle.start_all()
+        context = self._context()
+        await self._start_broker(context)
+        if self.replaying:
+            settings: dict[str, Any] = {"paths": self.options.replay_paths,
+                                        "speed": self.options.speed,
+                                        "format": self.options.replay_format,
+                                        "instrument": self.options.replay_instrument}
+            connector = self.registry.create("replay", context, settings)
+            self.connectors["replay"] = connector
+            if connector.data is not None:
+                await connector.data.connect()
+        if not self.replaying:
+            self.tasks.spawn(self._live_ticker(), "bar-clock")
+        self.db.audit.record(self.clock.now_ns(), "engine", "system.start", "engine",
+                             {"replay": [str(p) for p in self.options.replay_paths]})
+
+    async def _start_broker(self, context: PluginContext) -> None:
+        assert self.orders is not None
+        try:
+            connector = self.registry.create(self.options.broker, context,
+                                             self.options.broker_settings)
+        except PluginError as exc:
+            self.errors.append(str(exc))
+            log.error("broker unavailable: %s", exc)
+            return
+        self.connectors[self.options.broker] = connector
+        if connector.execution is not None:
+            await connector.execution.connect()
+            self.orders.attach_broker(connector.execution)
+
+    async def _live_ticker(self) -> None:
+        while True:
+            await asyncio.sleep(LIVE_TICK_S)
+            self.aggregator.on_time(self.clock.now_ns())
+
+    def data_clients(self) -> list[DataClient]:
+        return [c.data for c in self.connectors.values() if c.data is not None]
+
+    async def run(self, duration_s: float | None = None, stay: bool = False) -> None:
+        """Run the data clients until the finite ones end (unless `stay`), the duration
+        passes, or `request_stop` is called."""
+        started = time.monotonic()
+        runners = [self.tasks.spawn(client.run(), f"data:{type(client).__name__}")
+                   for client in self.data_clients()]
+        finite = [t for t, c in zip(runners, self.data_clients(), strict=True) if c.finite]
+        waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._stopping.wait())]
+        if finite and not stay:
+            waiters.append(asyncio.ensure_future(asyncio.gather(*finite,
+                                                                return_exceptions=True)))
+        timeout = duration_s if duration_s is not None else None
+        done, pending = await asyncio.wait(waiters, timeout=timeout,
+                                           return_when=asyncio.FIRST_COMPLETED)
+        for fut in pending:
+            fut.cancel()
+        self._run_wall = time.monotonic() - started
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    async def stop(self) -> None:
+        for connector in self.connectors.values():
+            try:
+                if connector.data is not None:
+                    await connector.data.disconnect()
+                if connector.execution is not None:
+                    await connector.execution.disconnect()
+            except Exception as exc:  # a plugin must not stop the shutdown
+                self.errors.append(f"{connector.plugin_id}: disconnect failed: {exc}")
+        await self.tasks.cancel_all()
+        await self.lifecycle.stop_all()
+        if self.db is not None:
+            account = self.portfolio.account
+            self.db.accounts.snapshot(account)
+            for position in self.portfolio.positions.values():
+                self.db.positions.save(account.account_id, position)
+            self.db.audit.record(self.clock.now_ns(), "engine", "system.stop", "engine", {})
+            self.db.close()
+
+    # report ---------------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        md = self.market_data
+        events = dict(sorted(md.events.items()))
+        total = sum(events.values())
+        errors = list(self.errors)
+        replay: dict[str, Any] = {}
+        connector = self.connectors.get("replay")
+        if connector is not None and connector.data is not None:
+            replay = connector.data.stats()
+            errors.extend(replay.get("errors", []))
+        errors.extend(f"task {name} failed: {exc!r}" for name, exc in self.tasks.failures)
+        if self.bus.handler_errors:
+            errors.append(f"{self.bus.handler_errors} event handler errors (see the log)")
+        if self.recorder is not None and self.recorder.errors:
+            errors.append(f"{self.recorder.errors} failed writes of bars")
+        orders = self.orders.orders.values() if self.orders else []
+        wall = self._run_wall or 1e-9
+        return {
+            "ok": not errors,
+            "wall_seconds": round(self._run_wall, 3),
+            "events": {"total": total, "by_kind": events},
+            "events_per_second": round(total / wall, 1),
+            "instruments": sorted(str(i) for i in md.instruments_seen),
+            "books": self.books.summary(),
+            "bars": {
+                "interval_seconds": self.options.bar_interval_ns // 1_000_000_000,
+                "built_from_trades": self.bars_built,
+                "received_from_feed": self.bars_from_feed,
+                "stored": self.recorder.bars_stored if self.recorder else 0,
+                "forming_at_end": len(self.aggregator.forming()),
+                "late_trades": dict(self.aggregator.stats.late_trades),
+            },
+            "orders": {
+                "total": len(list(orders)),
+                "by_status": _count(o.status.value for o in
+                                    (self.orders.orders.values() if self.orders else [])),
+                "rejected_by_risk": self.orders.rejections if self.orders else 0,
+            },
+            "fills": len(self.orders.fills) if self.orders else 0,
+            "replay": replay,
+            "rejected_input_rows": {
+                "count": sum(f["bad_rows"] for f in replay.get("files", [])),
+                "examples": [str(p) for p in md.problems[:20]],
+            },
+            "errors": errors,
+        }
+
+
+def _count(values: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out

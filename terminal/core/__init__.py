@@ -1,0 +1,1 @@
+"""Event bus, topics, lifecycle, clocks, tracked tasks and errors. No Qt, no SQL."""

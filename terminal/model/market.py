@@ -1,0 +1,115 @@
+"""Market data values. Prices and sizes are float64 (market data); time is int64 ns UTC.
+
+`ts_event` is the venue's time for the event, `ts_recv` the time it reached us (for replay,
+the original receive time from the recording).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+
+from terminal.model.ids import InstrumentId
+
+
+class Aggressor(str, Enum):
+    BUY = "buy"
+    SELL = "sell"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    instrument_id: InstrumentId
+    bid: float
+    bid_size: float
+    ask: float
+    ask_size: float
+    ts_event: int
+    ts_recv: int
+
+    @property
+    def mid(self) -> float:
+        return (self.bid + self.ask) / 2.0
+
+    @property
+    def spread(self) -> float:
+        return self.ask - self.bid
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    instrument_id: InstrumentId
+    price: float
+    size: float
+    aggressor: Aggressor
+    trade_id: str
+    ts_event: int
+    ts_recv: int
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """An OHLCV bar. `ts` is the bar's open time; `interval_ns` its length (0 if unknown).
+
+    Volume may be NaN when the source has no volume column, which is not the same as 0.
+    """
+
+    instrument_id: InstrumentId
+    interval_ns: int
+    ts: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    trades: int = 0
+    closed: bool = True
+
+    @property
+    def is_flat(self) -> bool:
+        return self.open == self.high == self.low == self.close
+
+    def is_consistent(self) -> bool:
+        values = (self.open, self.high, self.low, self.close)
+        if any(math.isnan(v) for v in values):
+            return False
+        return self.low <= min(self.open, self.close) and self.high >= max(self.open, self.close)
+
+
+Level = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class BookSnapshot:
+    """A full book. `sequence` is the venue's update id for the snapshot (0 if none)."""
+
+    instrument_id: InstrumentId
+    bids: list[Level]
+    asks: list[Level]
+    sequence: int
+    ts_event: int
+    ts_recv: int
+    raw: dict[str, list[list[str]]] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BookDelta:
+    """Changes to a book: a size of 0 deletes the level.
+
+    `first_sequence`/`sequence` are the first and last update ids covered (Binance U/u);
+    venues with one id per message set both to it; 0 means the venue sends none.
+    `checksum` is the venue's checksum after applying, when it sends one.
+    """
+
+    instrument_id: InstrumentId
+    bids: list[Level]
+    asks: list[Level]
+    first_sequence: int
+    sequence: int
+    ts_event: int
+    ts_recv: int
+    checksum: int | None = None
+    # venue strings ({"a": [[price, size], ...], "b": ...}) for checksums over text
+    raw: dict[str, list[list[str]]] = field(default_factory=dict, compare=False)

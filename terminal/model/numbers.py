@@ -1,0 +1,58 @@
+"""Decimal helpers: parse venue strings, snap to a step, format without scientific notation."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from terminal.core.errors import InstrumentError
+
+ZERO = Decimal(0)
+
+
+def to_decimal(value: str | int | float | Decimal, *, field: str = "value") -> Decimal:
+    """Parse a number exactly. Floats go through repr so 0.1 stays 0.1."""
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
+    else:
+        try:
+            result = Decimal(str(value).strip())
+        except InvalidOperation as exc:
+            raise InstrumentError(f"{field}: {value!r} is not a number") from exc
+    if not result.is_finite():
+        raise InstrumentError(f"{field}: {value!r} is not finite")
+    return result
+
+
+def snap(value: Decimal, step: Decimal, rounding: str = ROUND_HALF_EVEN) -> Decimal:
+    """Snap to a multiple of `step`. A step of 0 means no constraint (value unchanged)."""
+    if step == ZERO:
+        return value
+    units = (value / step).quantize(Decimal(1), rounding=rounding)
+    return (units * step).quantize(step)
+
+
+def floor_to_step(value: Decimal, step: Decimal) -> Decimal:
+    return snap(value, step, ROUND_DOWN)
+
+
+def is_on_step(value: Decimal, step: Decimal) -> bool:
+    return step == ZERO or (value % step) == ZERO
+
+
+def plain(value: Decimal) -> str:
+    """Format as a plain decimal string: never scientific notation, never '-0'."""
+    text = format(value, "f")
+    if text.startswith("-") and Decimal(text) == ZERO:
+        text = text[1:]
+    return text
+
+
+def decimals_of(step: Decimal) -> int:
+    """Number of decimals a step implies: 0.00010000 -> 4, 10 -> 0, 0 -> 0."""
+    if step == ZERO:
+        return 0
+    exponent = step.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(0, -exponent)

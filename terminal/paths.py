@@ -1,0 +1,17 @@
+"""Where the terminal keeps its files: the platform's data dir unless told otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_cache_dir, user_data_dir
+
+APP_NAME = "trading-terminal"
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_cache_dir() -> Path:
+    return Path(user_cache_dir(APP_NAME, appauthor=False))

@@ -1,0 +1,1 @@
+"""Plugin discovery, manifests, registry and the connector contracts plugins implement."""

@@ -1,0 +1,1 @@
+"""Engine services: market data, books, bars, execution, portfolio, risk, recording."""

@@ -1,0 +1,133 @@
+"""Venue sequencing rules: when a snapshot or diff may be applied, and when the book is stale.
+
+Each policy keeps a book in step with the venue from snapshot + diffs. A gap, or a crossed or
+locked book after an update, makes the book stale with a reason; a stale book is not used for
+quotes, fills or signals until the next snapshot replaces it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from terminal.model.market import BookDelta, BookSnapshot
+from terminal.services.order_book import OrderBook
+
+MAX_BUFFERED_DIFFS = 10_000
+
+
+@dataclass(slots=True)
+class SyncResult:
+    applied: int = 0
+    dropped: int = 0
+    stale_reason: str | None = None
+
+
+class BookSync:
+    """Generic rule: a snapshot replaces the book; a diff with a sequence must follow the
+    previous one (first_sequence == previous + 1); diffs without sequence apply in order.
+    Diffs before the first snapshot are buffered and applied after it when newer."""
+
+    name = "sequence"
+
+    def __init__(self, book: OrderBook) -> None:
+        self.book = book
+        self.synced = False
+        self.stale_reason: str | None = "no snapshot yet"
+        self.buffer: deque[BookDelta] = deque(maxlen=MAX_BUFFERED_DIFFS)
+
+    def on_snapshot(self, snap: BookSnapshot) -> SyncResult:
+        self.book.load(snap.bids, snap.asks)
+        self.book.sequence = snap.sequence
+        self.book.ts_event = snap.ts_event
+        self.synced = True
+        self.stale_reason = None
+        result = SyncResult()
+        pending = list(self.buffer)
+        self.buffer.clear()
+        for delta in pending:
+            self._apply_checked(delta, result)
+            if self.stale_reason:
+                break
+        self._check_crossed(result)
+        return result
+
+    def on_delta(self, delta: BookDelta) -> SyncResult:
+        result = SyncResult()
+        if not self.synced:
+            self.buffer.append(delta)
+            return result
+        self._apply_checked(delta, result)
+        self._check_crossed(result)
+        return result
+
+    def _apply_checked(self, delta: BookDelta, result: SyncResult) -> None:
+        if delta.sequence and delta.sequence <= self.book.sequence:
+            result.dropped += 1
+            return
+        if delta.first_sequence and self.book.sequence and \
+                delta.first_sequence != self.book.sequence + 1:
+            self._go_stale(result, f"gap: expected {self.book.sequence + 1}, "
+                                   f"got {delta.first_sequence}")
+            return
+        self._apply(delta, result)
+
+    def _apply(self, delta: BookDelta, result: SyncResult) -> None:
+        self.book.apply(delta.bids, delta.asks)
+        if delta.sequence:
+            self.book.sequence = delta.sequence
+        self.book.ts_event = delta.ts_event
+        result.applied += 1
+
+    def _check_crossed(self, result: SyncResult) -> None:
+        if self.synced and self.book.is_crossed_or_locked():
+            bid, ask = self.book.best_bid(), self.book.best_ask()
+            assert bid is not None and ask is not None
+            state = "locked" if bid[0] == ask[0] else "crossed"
+            self._go_stale(result, f"{state}: bid {bid[0]} >= ask {ask[0]}")
+
+    def _go_stale(self, result: SyncResult, reason: str) -> None:
+        self.synced = False
+        self.stale_reason = reason
+        result.stale_reason = reason
+        self.buffer.clear()
+
+
+class BinanceSpotSync(BookSync):
+    """Binance spot: drop diffs with u <= lastUpdateId; the first applied diff must straddle
+    lastUpdateId + 1 (U <= lastUpdateId + 1 <= u); after that U == previous u + 1."""
+
+    name = "binance_spot"
+
+    def __init__(self, book: OrderBook) -> None:
+        super().__init__(book)
+        self._first_after_snapshot = False
+
+    def on_snapshot(self, snap: BookSnapshot) -> SyncResult:
+        self._first_after_snapshot = True
+        return super().on_snapshot(snap)
+
+    def _apply_checked(self, delta: BookDelta, result: SyncResult) -> None:
+        last = self.book.sequence
+        if delta.sequence <= last:
+            result.dropped += 1
+            return
+        if self._first_after_snapshot:
+            if not delta.first_sequence <= last + 1 <= delta.sequence:
+                self._go_stale(result, f"gap: first diff after snapshot {last} covers "
+                                       f"{delta.first_sequence}..{delta.sequence}")
+                return
+            self._first_after_snapshot = False
+        elif delta.first_sequence != last + 1:
+            self._go_stale(result, f"gap: expected {last + 1}, got {delta.first_sequence}")
+            return
+        self._apply(delta, result)
+
+
+POLICIES: dict[str, type[BookSync]] = {
+    "BINANCE": BinanceSpotSync,
+}
+
+
+def policy_for(venue: str) -> type[BookSync]:
+    return POLICIES.get(venue.upper(), BookSync)

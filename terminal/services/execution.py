@@ -1,0 +1,228 @@
+"""The order manager: the one path every order takes (UI, API, webhook, strategy).
+
+submit: normalise to the instrument's grid -> risk gate -> store the intent (PENDING_NEW) ->
+send to the broker. The intent is durable before anything leaves, so a crash or reconnect
+never sends twice (the client order id is the idempotency key) and never loses an order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import NoReturn
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from terminal.core.bus import EventBus
+from terminal.core.clock import Clock
+from terminal.core.errors import InvalidTransition, OrderError, RiskRejected
+from terminal.core.topics import Kind
+from terminal.model.ids import ClientOrderIdFactory, InstrumentId
+from terminal.model.instrument import Instrument
+from terminal.model.numbers import plain, snap, to_decimal
+from terminal.model.orders import Order, OrderStatus, OrderType, Side, TimeInForce
+from terminal.model.portfolio import Fill
+from terminal.persistence.db import Database
+from terminal.plugin_host.base import ExecutionClient
+from terminal.services.instruments import InstrumentService
+from terminal.services.portfolio import Portfolio
+from terminal.services.risk import RiskGate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OrderRequest:
+    instrument_id: InstrumentId
+    side: Side
+    type: OrderType
+    quantity: Decimal | str | float
+    price: Decimal | str | float | None = None
+    stop_price: Decimal | str | float | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    reduce_only: bool = False
+    source: str = "api"
+    client_order_id: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class OrderManager:
+    def __init__(self, bus: EventBus, clock: Clock, db: Database,
+                 instruments: InstrumentService, portfolio: Portfolio, risk: RiskGate,
+                 account_id: str = "paper") -> None:
+        self._bus = bus
+        self._clock = clock
+        self._db = db
+        self._instruments = instruments
+        self._portfolio = portfolio
+        self.risk = risk
+        self._account_id = account_id
+        self._ids = ClientOrderIdFactory()
+        self._broker: ExecutionClient | None = None
+        self.orders: dict[str, Order] = {}
+        self.fills: list[Fill] = []
+        self.rejections = 0
+
+    def attach_broker(self, broker: ExecutionClient) -> None:
+        self._broker = broker
+
+    def working(self) -> list[Order]:
+        return [o for o in self.orders.values() if not o.status.is_terminal]
+
+    def _normalise(self, req: OrderRequest, instrument: Instrument) -> Order:
+        qty = instrument.floor_qty(to_decimal(req.quantity, field="quantity"))
+        price = None if req.price is None else to_decimal(req.price, field="price")
+        stop = None if req.stop_price is None else to_decimal(req.stop_price, field="stop_price")
+        # a buy never pays more than asked and a sell never gets less: round toward caution
+        rounding = ROUND_FLOOR if req.side is Side.BUY else ROUND_CEILING
+        if price is not None and instrument.tick_size:
+            price = snap(price, instrument.tick_size, rounding)
+        if stop is not None and instrument.tick_size:
+            stop = snap(stop, instrument.tick_size, ROUND_FLOOR)
+        now = self._clock.now_ns()
+        return Order(client_order_id=req.client_order_id or self._ids.next(),
+                     instrument_id=req.instrument_id, side=req.side, type=req.type,
+                     quantity=qty, price=price, stop_price=stop,
+                     time_in_force=req.time_in_force, reduce_only=req.reduce_only,
+                     source=req.source, ts_created=now, ts_updated=now, tags=dict(req.tags))
+
+    async def submit(self, req: OrderRequest) -> Order:
+        """Place an order. Raises RiskRejected (nothing stored but the audit entry) when refused."""
+        if req.client_order_id and req.client_order_id in self.orders:
+            return self.orders[req.client_order_id]  # idempotent resubmission
+        if self._broker is None:
+            raise OrderError("no broker is connected")
+        instrument = self._instruments.get(req.instrument_id)
+        if instrument is None:
+            self._reject_audit(req, "unknown_instrument", f"unknown instrument {req.instrument_id}")
+        try:
+            order = self._normalise(req, instrument)
+            self.risk.check(order, instrument, len(self.working()))
+        except RiskRejected as exc:
+            self._reject_audit(req, exc.reason, str(exc))
+        except OrderError as exc:
+            self._reject_audit(req, "invalid_order", str(exc))
+        except Exception as exc:  # bad numbers etc.
+            self._reject_audit(req, "invalid_order", str(exc))
+        self.orders[order.client_order_id] = order
+        self._db.orders.save(order)
+        self._audit("order.submit", order.client_order_id, {
+            "instrument": str(order.instrument_id), "side": order.side.value,
+            "type": order.type.value, "quantity": plain(order.quantity),
+            "price": plain(order.price) if order.price is not None else None,
+            "source": order.source})
+        self._bus.emit(Kind.ORDER, str(order.instrument_id), order)
+        await self._broker.submit(order)
+        return order
+
+    async def cancel(self, client_order_id: str) -> Order:
+        order = self.orders.get(client_order_id)
+        if order is None:
+            raise OrderError(f"no order {client_order_id}")
+        if order.status.is_terminal:
+            raise OrderError(f"order {client_order_id} is already {order.status.value}")
+        if self._broker is None:
+            raise OrderError("no broker is connected")
+        self._audit("order.cancel", client_order_id, {"source": order.source})
+        await self._broker.cancel(order)
+        return order
+
+    async def cancel_all(self) -> int:
+        count = 0
+        for order in self.working():
+            await self.cancel(order.client_order_id)
+            count += 1
+        return count
+
+    def _reject_audit(self, req: OrderRequest, reason: str, message: str) -> NoReturn:
+        self.rejections += 1
+        self._audit("order.rejected", req.client_order_id or "-", {
+            "reason": reason, "message": message, "instrument": str(req.instrument_id),
+            "side": req.side.value, "quantity": str(req.quantity), "source": req.source})
+        self._bus.emit(Kind.RISK, str(req.instrument_id), {"reason": reason, "message": message})
+        raise RiskRejected(reason, message)
+
+    def _audit(self, action: str, subject: str, detail: dict[str, object]) -> None:
+        self._db.audit.record(self._clock.now_ns(), "engine", action, subject, detail)
+
+    def _update(self, order: Order) -> None:
+        self._db.orders.save(order)
+        self._bus.emit(Kind.ORDER, str(order.instrument_id), order)
+
+    # ExecutionSink -----------------------------------------------------------------------
+    def _known(self, client_order_id: str) -> Order | None:
+        order = self.orders.get(client_order_id)
+        if order is None:
+            log.warning("execution report for unknown order %s", client_order_id)
+        return order
+
+    def on_accepted(self, client_order_id: str, venue_order_id: str, ts_ns: int) -> None:
+        order = self._known(client_order_id)
+        if order is None:
+            return
+        order.venue_order_id = venue_order_id
+        if order.status is OrderStatus.PENDING_NEW:
+            order.transition(OrderStatus.ACCEPTED, ts_ns)
+        self._update(order)
+
+    def on_rejected(self, client_order_id: str, reason: str, ts_ns: int) -> None:
+        order = self._known(client_order_id)
+        if order is None:
+            return
+        order.reject_reason = reason
+        order.transition(OrderStatus.REJECTED, ts_ns)
+        self.rejections += 1
+        self._audit("order.venue_rejected", client_order_id, {"reason": reason})
+        self._update(order)
+
+    def on_canceled(self, client_order_id: str, ts_ns: int) -> None:
+        order = self._known(client_order_id)
+        if order is None or order.status.is_terminal:
+            return
+        order.transition(OrderStatus.CANCELED, ts_ns)
+        self._update(order)
+
+    def on_modified(self, client_order_id: str, quantity: Decimal, price: Decimal | None,
+                    ts_ns: int) -> None:
+        order = self._known(client_order_id)
+        if order is None:
+            return
+        order.quantity = quantity
+        order.price = price
+        order.ts_updated = ts_ns
+        self._update(order)
+
+    def on_fill(self, fill: Fill) -> None:
+        order = self._known(fill.client_order_id)
+        if order is None:
+            return
+        instrument = self._instruments.get(fill.instrument_id)
+        if instrument is None:
+            log.error("fill %s for unknown instrument %s", fill.fill_id, fill.instrument_id)
+            return
+        try:
+            order.apply_fill(fill.quantity, fill.price, fill.fee, fill.ts_event)
+        except InvalidTransition:
+            log.exception("fill %s does not fit order %s", fill.fill_id, order.client_order_id)
+            return
+        position = self._portfolio.apply_fill(fill, instrument)
+        self.fills.append(fill)
+        self._db.record_fill(order, fill, position, self._account_id)
+        key = str(fill.instrument_id)
+        self._bus.emit(Kind.FILL, key, fill)
+        self._bus.emit(Kind.ORDER, key, order)
+        self._bus.emit(Kind.POSITION, key, position)
+        self._bus.emit(Kind.ACCOUNT, None, self._portfolio.account)
+
+    async def reconcile(self) -> int:
+        """Compare stored working orders with the venue's; orders the venue no longer holds
+        are marked canceled. Returns how many orders changed."""
+        if self._broker is None:
+            return 0
+        venue = {o.client_order_id for o in await self._broker.open_orders()}
+        changed = 0
+        for order in self.working():
+            if order.status is not OrderStatus.PENDING_NEW and order.client_order_id not in venue:
+                order.transition(OrderStatus.CANCELED, self._clock.now_ns())
+                self._update(order)
+                changed += 1
+        return changed

@@ -1,0 +1,101 @@
+"""The market data service: the sink every data client delivers into.
+
+It drives the clock in replay, keeps last quotes and trades, feeds books and bar building, and
+publishes everything on the bus.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+
+from terminal.core.bus import EventBus
+from terminal.core.topics import Kind
+from terminal.model.ids import InstrumentId
+from terminal.model.instrument import Instrument, generic_instrument
+from terminal.model.market import Bar, BookDelta, BookSnapshot, Quote, Trade
+from terminal.plugin_host.base import InputProblem
+from terminal.services.bars import BarAggregator
+from terminal.services.books import BookManager
+from terminal.services.instruments import InstrumentService
+
+log = logging.getLogger(__name__)
+
+MAX_PROBLEMS_KEPT = 1000
+
+
+class MarketDataService:
+    def __init__(self, bus: EventBus, instruments: InstrumentService, books: BookManager,
+                 aggregator: BarAggregator, on_time: Callable[[int], None] | None = None,
+                 on_bar: Callable[[Bar], None] | None = None) -> None:
+        self._bus = bus
+        self._instruments = instruments
+        self._books = books
+        self._aggregator = aggregator
+        self._on_time = on_time
+        self._on_bar = on_bar
+        self.events: Counter[str] = Counter()
+        self.instruments_seen: set[InstrumentId] = set()
+        self.last_quote: dict[InstrumentId, Quote] = {}
+        self.last_trade: dict[InstrumentId, Trade] = {}
+        self.problems: list[InputProblem] = []
+        self.problem_count = 0
+        bus.subscribe_kind(Kind.QUOTE, self._remember_quote)
+
+    def _remember_quote(self, _topic: str, quote: Quote) -> None:
+        self.last_quote[quote.instrument_id] = quote
+
+    def on_time(self, ts_ns: int) -> None:
+        if self._on_time is not None:
+            self._on_time(ts_ns)
+
+    def on_instrument(self, instrument: Instrument) -> None:
+        self.events["instrument"] += 1
+        self._instruments.add(instrument)
+
+    def _seen(self, iid: InstrumentId) -> None:
+        if iid not in self.instruments_seen:
+            self.instruments_seen.add(iid)
+            if self._instruments.get(iid) is None:
+                self._instruments.add(generic_instrument(iid))
+
+    def on_quote(self, quote: Quote) -> None:
+        self.events["quote"] += 1
+        self._seen(quote.instrument_id)
+        if self._books.is_usable(quote.instrument_id):
+            return  # the book is the better source of top of book for this instrument
+        self._bus.emit(Kind.QUOTE, str(quote.instrument_id), quote)
+
+    def on_trade(self, trade: Trade) -> None:
+        self.events["trade"] += 1
+        self._seen(trade.instrument_id)
+        self.last_trade[trade.instrument_id] = trade
+        self._bus.emit(Kind.TRADE, str(trade.instrument_id), trade)
+        self._aggregator.on_trade(trade)
+
+    def on_bar(self, bar: Bar) -> None:
+        self.events["bar"] += 1
+        self._seen(bar.instrument_id)
+        if bar.closed:
+            self._bus.emit(Kind.BAR, str(bar.instrument_id), bar)
+            if self._on_bar is not None:
+                self._on_bar(bar)
+        else:
+            self._bus.emit(Kind.BAR_UPDATE, str(bar.instrument_id), bar)
+
+    def on_book_snapshot(self, snapshot: BookSnapshot) -> None:
+        self.events["book_snapshot"] += 1
+        self._seen(snapshot.instrument_id)
+        self._books.on_snapshot(snapshot)
+
+    def on_book_delta(self, delta: BookDelta) -> None:
+        self.events["book_delta"] += 1
+        self._seen(delta.instrument_id)
+        self._books.on_delta(delta)
+
+    def on_input_problem(self, problem: InputProblem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(problem)
+        log.warning("bad input: %s", problem)

@@ -1,0 +1,71 @@
+"""Stores closed bars and new instruments in batches, off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from terminal.model.market import Bar
+from terminal.persistence.db import Database
+from terminal.services.instruments import InstrumentService
+
+log = logging.getLogger(__name__)
+
+
+class Recorder:
+    name = "recorder"
+
+    def __init__(self, db: Database, instruments: InstrumentService,
+                 batch_size: int = 5000, flush_interval_s: float = 1.0) -> None:
+        self._db = db
+        self._instruments = instruments
+        self._batch_size = batch_size
+        self._flush_interval_s = flush_interval_s
+        self._pending: list[Bar] = []
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self.bars_stored = 0
+        self.instruments_stored = 0
+        self.errors = 0
+
+    def on_bar(self, bar: Bar) -> None:
+        self._pending.append(bar)
+        if len(self._pending) >= self._batch_size:
+            asyncio.get_running_loop().create_task(self.flush())
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._periodic(), name="recorder")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.flush()
+
+    async def _periodic(self) -> None:
+        while True:
+            await asyncio.sleep(self._flush_interval_s)
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            instruments = self._instruments.take_dirty()
+            bars, self._pending = self._pending, []
+            if not bars and not instruments:
+                return
+            try:
+                await asyncio.to_thread(self._write, instruments, bars)
+            except Exception:
+                self.errors += 1
+                self._pending[:0] = bars  # keep them for the next attempt: nothing is lost
+                self._instruments.dirty[:0] = instruments
+                log.exception("storing %d bars failed; will retry", len(bars))
+                return
+            self.bars_stored += len(bars)
+            self.instruments_stored += len(instruments)
+
+    def _write(self, instruments: list, bars: list[Bar]) -> None:  # type: ignore[type-arg]
+        if instruments:
+            self._db.instruments.upsert(instruments)
+        if bars:
+            self._db.bars.insert_many(bars)
