@@ -16,6 +16,8 @@ def configure_logging(level: str, data_dir: Path | None) -> None:
     console.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s",
                                            "%H:%M:%S"))
     root.addHandler(console)
+    # alembic narrates every migration step at INFO; a user needs only its warnings
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
     if data_dir is not None:
         log_dir = data_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)

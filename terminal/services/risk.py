@@ -62,6 +62,11 @@ class RiskGate:
             raise RiskRejected("max_order_qty", f"quantity {plain(order.quantity)} is above "
                                f"the limit {plain(limits.max_order_qty)}")
         price = order.price if order.price is not None else self._reference_price(order)
+        if instrument.min_notional and price is not None:
+            notional = price * order.quantity
+            if notional < instrument.min_notional:
+                raise RiskRejected("min_notional", f"notional {plain(notional)} is below the "
+                                   f"venue minimum {plain(instrument.min_notional)}")
         if limits.max_order_notional and price is not None:
             notional = price * order.quantity
             if notional > limits.max_order_notional:

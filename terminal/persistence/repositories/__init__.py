@@ -1,0 +1,23 @@
+"""Repositories: take and return terminal.model values; no ORM row ever leaves this package.
+
+Each module has the repository class and module-level functions that work on a given
+connection, so that Database.record_fill can write several tables in one transaction.
+"""
+
+from terminal.persistence.repositories.accounts import AccountRepository
+from terminal.persistence.repositories.audit import AuditRepository
+from terminal.persistence.repositories.bars import BarRepository
+from terminal.persistence.repositories.fills import FillRepository
+from terminal.persistence.repositories.instruments import InstrumentRepository
+from terminal.persistence.repositories.orders import OrderRepository
+from terminal.persistence.repositories.positions import PositionRepository
+
+__all__ = [
+    "AccountRepository",
+    "AuditRepository",
+    "BarRepository",
+    "FillRepository",
+    "InstrumentRepository",
+    "OrderRepository",
+    "PositionRepository",
+]

@@ -1,0 +1,184 @@
+"""The tables, as SQLAlchemy declarative models. Private to the persistence package.
+
+Keep in step with migrations/versions: a test compares the migrated database to these models.
+Conventions: ns timestamps are BigInteger; exact numbers are DecimalString; market-data floats
+are Double, where NULL stands for NaN (SQLite cannot store NaN, so both dialects do the same).
+Enum values are stored as their string values, not as database enums, so adding a status
+needs no migration.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from terminal.persistence.types import DecimalString
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(64)
+ENUM = String(24)
+CURRENCY = String(32)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class InstrumentRow(Base):
+    __tablename__ = "instruments"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    venue: Mapped[str] = mapped_column(String(32))
+    symbol: Mapped[str] = mapped_column(String(64))
+    base: Mapped[str] = mapped_column(CURRENCY)
+    quote: Mapped[str] = mapped_column(CURRENCY)
+    tick_size: Mapped[Decimal] = mapped_column(DecimalString)
+    lot_size: Mapped[Decimal] = mapped_column(DecimalString)
+    min_qty: Mapped[Decimal] = mapped_column(DecimalString)
+    max_qty: Mapped[Decimal] = mapped_column(DecimalString)
+    min_notional: Mapped[Decimal] = mapped_column(DecimalString)
+    trading: Mapped[bool] = mapped_column(Boolean)
+    price_precision: Mapped[int | None] = mapped_column(Integer)
+    size_precision: Mapped[int | None] = mapped_column(Integer)
+    info: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_ns: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index(None, "venue"),)
+
+
+class BarRow(Base):
+    __tablename__ = "bars"
+
+    instrument_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    interval_ns: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    open: Mapped[float | None] = mapped_column(Double)
+    high: Mapped[float | None] = mapped_column(Double)
+    low: Mapped[float | None] = mapped_column(Double)
+    close: Mapped[float | None] = mapped_column(Double)
+    volume: Mapped[float | None] = mapped_column(Double)
+    trades: Mapped[int] = mapped_column(Integer)
+
+    # The primary key is the range index. Without a rowid SQLite keeps one B-tree, clustered
+    # on that key: bulk inserts write once and range scans read contiguous pages.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+
+    client_order_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    venue_order_id: Mapped[str | None] = mapped_column(String(128))
+    instrument_id: Mapped[str] = mapped_column(ID)
+    side: Mapped[str] = mapped_column(ENUM)
+    type: Mapped[str] = mapped_column(ENUM)
+    time_in_force: Mapped[str] = mapped_column(ENUM)
+    quantity: Mapped[Decimal] = mapped_column(DecimalString)
+    price: Mapped[Decimal | None] = mapped_column(DecimalString)
+    stop_price: Mapped[Decimal | None] = mapped_column(DecimalString)
+    status: Mapped[str] = mapped_column(ENUM)
+    filled_qty: Mapped[Decimal] = mapped_column(DecimalString)
+    avg_fill_price: Mapped[Decimal] = mapped_column(DecimalString)
+    fees: Mapped[Decimal] = mapped_column(DecimalString)
+    reduce_only: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(32))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    ts_created: Mapped[int] = mapped_column(BigInteger)
+    ts_updated: Mapped[int] = mapped_column(BigInteger)
+    tags: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index(None, "status"),
+        Index(None, "instrument_id", "ts_created"),
+        Index(None, "venue_order_id"),
+    )
+
+
+class FillRow(Base):
+    __tablename__ = "fills"
+
+    fill_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    client_order_id: Mapped[str] = mapped_column(ForeignKey("orders.client_order_id"))
+    instrument_id: Mapped[str] = mapped_column(ID)
+    side: Mapped[str] = mapped_column(ENUM)
+    quantity: Mapped[Decimal] = mapped_column(DecimalString)
+    price: Mapped[Decimal] = mapped_column(DecimalString)
+    fee: Mapped[Decimal] = mapped_column(DecimalString)
+    fee_currency: Mapped[str] = mapped_column(CURRENCY)
+    liquidity: Mapped[str] = mapped_column(ENUM)
+    ts_event: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index(None, "client_order_id"),
+        Index(None, "instrument_id", "ts_event"),
+    )
+
+
+class PositionRow(Base):
+    __tablename__ = "positions"
+
+    account_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    quantity: Mapped[Decimal] = mapped_column(DecimalString)
+    avg_price: Mapped[Decimal] = mapped_column(DecimalString)
+    realized_pnl: Mapped[Decimal] = mapped_column(DecimalString)
+    fees: Mapped[Decimal] = mapped_column(DecimalString)
+    ts_updated: Mapped[int] = mapped_column(BigInteger)
+
+
+class AccountSnapshotRow(Base):
+    __tablename__ = "account_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ID)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(CURRENCY)
+    balances: Mapped[dict[str, str]] = mapped_column(JSON)
+
+    __table_args__ = (Index(None, "account_id", "ts"),)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(256))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index(None, "ts"),
+        Index(None, "action", "ts"),
+    )
+
+
+metadata = Base.metadata
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table of a model, typed as a Table (for inserts and compiled statements)."""
+    return metadata.tables[model.__tablename__]

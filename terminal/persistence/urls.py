@@ -1,0 +1,53 @@
+"""Database URLs: the default location and redaction of secrets for messages and logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from terminal.core.errors import PersistenceError
+
+DB_FILE_NAME = "terminal.db"
+
+
+def default_url(data_dir: Path) -> str:
+    """The SQLite file `terminal.db` in the user's data directory."""
+    path = Path(data_dir).expanduser().resolve() / DB_FILE_NAME
+    return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
+
+
+def parse_url(url: str | URL) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError:
+        # the text may hold a password in a shape we cannot parse: never echo it
+        raise PersistenceError(
+            "the database URL is not a valid SQLAlchemy URL "
+            "(expected dialect+driver://user:password@host:port/database)") from None
+
+
+def redact(url: URL) -> str:
+    """The URL as text with the password replaced by ***."""
+    return url.render_as_string(hide_password=True)
+
+
+def scrub(text: str, url: URL) -> str:
+    """Remove the URL's password from text (a driver error message may quote it back)."""
+    password = url.password
+    if password:
+        for form in {str(password), quote_plus(str(password)), quote(str(password), safe="")}:
+            text = text.replace(form, "***")
+    return text
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL; None for other dialects and in-memory databases."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
