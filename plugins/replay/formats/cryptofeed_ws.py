@@ -1,0 +1,105 @@
+"""cryptofeed raw websocket captures (`*.ws.*`): Binance spot, Coinbase Pro, Kraken v1.
+
+Line 1 is `<ws url> <-> <connect ts>` and names the venue. Outbound lines
+`<url> <- <ts>: <json>` (subscribe requests) are skipped and are not bad rows. Inbound lines
+are `<recv ts>: <frame>`; the receive time (epoch seconds, variable digits) is converted
+exactly and is every event's `ts_recv`. Each venue module documents its `ts_event` rule.
+
+Binance captures are merged with the REST depth snapshots of `*BINANCE.http.*` files in the
+same folder, in time order (a snapshot goes before the first frame received after it; on
+an equal time the frame goes first), so a book can be synced the documented way.
+
+`rows` counts inbound frames decoded (control frames included) plus merged REST lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from plugins.replay.formats.base import MarketEvent, ReadReport, ReplayEvent
+from plugins.replay.formats.common import announce, open_binary
+from plugins.replay.formats.cryptofeed_binance import BinanceDecoder, sibling_snapshots
+from plugins.replay.formats.cryptofeed_coinbase import CoinbaseDecoder
+from plugins.replay.formats.cryptofeed_kraken import KrakenDecoder
+from plugins.replay.formats.timeparse import recv_bytes_to_ns
+from terminal.core.errors import DataError
+from terminal.model.ids import InstrumentId
+from terminal.model.market import BookSnapshot
+
+_HEADER = re.compile(r"\s*(wss?://\S+) <-> \d+(\.\d+)?\s*$")
+
+
+class FrameDecoder(Protocol):
+    def decode(self, ts: int, payload: bytes) -> Sequence[MarketEvent]: ...
+
+
+def venue_of(url: str) -> str | None:
+    host = url.split("//", 1)[-1].split("/", 1)[0].lower()
+    for venue in ("binance", "coinbase", "kraken"):
+        if venue in host:
+            return venue
+    return None
+
+
+def _decoder(venue: str) -> FrameDecoder:
+    if venue == "binance":
+        return BinanceDecoder()
+    if venue == "coinbase":
+        return CoinbaseDecoder()
+    return KrakenDecoder()
+
+
+class CryptofeedWs:
+    name = "cryptofeed-ws"
+    description = ("cryptofeed raw websocket capture (Binance spot combined streams with their "
+                   "REST depth snapshots, Coinbase Pro, Kraken v1)")
+
+    def sniff(self, path: Path, head: str) -> bool:
+        m = _HEADER.match(head.split("\n", 1)[0])
+        return m is not None and venue_of(m.group(1)) is not None
+
+    def read(self, path: Path, report: ReadReport,
+             instrument_id: InstrumentId | None = None) -> Iterator[tuple[int, ReplayEvent]]:
+        return announce(self._events(path, report), report)
+
+    def _events(self, path: Path, report: ReadReport) -> Iterator[tuple[int, MarketEvent]]:
+        with open_binary(path) as fh:
+            first = fh.readline().decode("utf-8", "replace")
+            m = _HEADER.match(first)
+            venue = venue_of(m.group(1)) if m else None
+            if m is None or venue is None:
+                raise DataError("not a cryptofeed websocket capture of a known venue", line=1,
+                                source=str(path))
+            decoder = _decoder(venue)
+            pending: deque[tuple[int, BookSnapshot]] = deque()
+            if isinstance(decoder, BinanceDecoder):
+                pending.extend(sibling_snapshots(path, m.group(1), report, decoder))
+            decode = decoder.decode
+            for lineno, line in enumerate(fh, 2):
+                if not line[:1].isdigit():
+                    if line.strip() and b" <- " not in line:
+                        report.add_problem(lineno, "not a capture line")
+                    continue
+                stamp, sep, payload = line.partition(b": ")
+                try:
+                    if not sep:
+                        raise ValueError("no `<ts>: ` prefix")
+                    ts = recv_bytes_to_ns(stamp)
+                    events = decode(ts, payload)
+                except KeyError as exc:
+                    report.add_problem(lineno, "missing field", str(exc.args[0]))
+                    continue
+                except (ValueError, TypeError, IndexError, AttributeError,
+                        UnicodeDecodeError) as exc:
+                    report.add_problem(lineno, f"bad {venue} frame: {exc}")
+                    continue
+                report.rows += 1
+                while pending and pending[0][0] < ts:
+                    yield pending.popleft()
+                for event in events:
+                    yield ts, event
+            yield from pending

@@ -1,0 +1,110 @@
+"""Binance public-data T_DEPTH CSV (data.binance.vision `bookDepth`/`depth` dumps):
+`symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu`.
+
+Time rule: `timestamp` is epoch ms UTC and is both ts_event and ts_recv.
+Consecutive rows with the same (symbol, timestamp, first_update_id, last_update_id,
+update_type) form one event: `snap` rows one BookSnapshot (sequence = last_update_id),
+`set` rows one BookDelta (first_sequence = first_update_id, sequence = last_update_id).
+qty 0 deletes a level. Price/qty strings are kept in `raw`. The venue is BINANCE (the file
+does not say spot or futures; the `pu` column suggests USD-M futures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import groupby
+from pathlib import Path
+
+from plugins.replay.formats.base import ReadReport, ReplayEvent
+from plugins.replay.formats.common import (
+    RowError,
+    announce,
+    csv_records,
+    head_records,
+    header_key,
+    need_fields,
+    number,
+    open_text,
+)
+from terminal.core.errors import DataError
+from terminal.model.ids import InstrumentId
+from terminal.model.market import BookDelta, BookSnapshot, Level
+
+VENUE = "BINANCE"
+MS = 1_000_000
+KEYS = ["symbol", "timestamp", "firstupdateid", "lastupdateid", "side", "updatetype", "price",
+        "qty"]
+
+# (symbol, ts, first id, last id, is snapshot), is_bid, price, qty, price text, qty text
+DepthRow = tuple[tuple[str, int, int, int, bool], bool, float, float, str, str]
+
+
+def _integer(text: str, field: str) -> int:
+    stripped = text.strip()
+    if not stripped.isdigit():
+        raise RowError(f"not an integer: {text!r}", field)
+    return int(stripped)
+
+
+class BinanceDepthCsv:
+    name = "binance-depth-csv"
+    description = "Binance public-data T_DEPTH CSV (snap/set rows grouped into book events)"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        records = head_records(head, 1)
+        keys = [header_key(name) for name in records[0]] if records else []
+        return keys[: len(KEYS)] == KEYS
+
+    def read(self, path: Path, report: ReadReport,
+             instrument_id: InstrumentId | None = None) -> Iterator[tuple[int, ReplayEvent]]:
+        return announce(self._books(path, report), report)
+
+    def _rows(self, path: Path, report: ReadReport) -> Iterator[DepthRow]:
+        with open_text(path) as fh:
+            records = csv_records(fh, report)
+            first = next(records, None)
+            if first is None:
+                return
+            names = [name.strip() for name in first[1]]
+            if [header_key(n) for n in names][: len(KEYS)] != KEYS:
+                raise DataError("not a Binance T_DEPTH header", source=str(path), line=1)
+            for line, fields in records:
+                try:
+                    need_fields(fields, names)
+                    side, kind = fields[4].strip(), fields[5].strip()
+                    if side not in ("a", "b"):
+                        raise RowError(f"unknown side {side!r}", "side")
+                    if kind not in ("snap", "set"):
+                        raise RowError(f"unknown update_type {kind!r}", "update_type")
+                    symbol = fields[0].strip()
+                    if not symbol:
+                        raise RowError("empty symbol", "symbol")
+                    key = (symbol, _integer(fields[1], "timestamp") * MS,
+                           _integer(fields[2], "first_update_id"),
+                           _integer(fields[3], "last_update_id"), kind == "snap")
+                    row = (key, side == "b", number(fields[6], "price"),
+                           number(fields[7], "qty"), fields[6].strip(), fields[7].strip())
+                except RowError as exc:
+                    report.add_problem(line, exc.reason, exc.field)
+                    continue
+                report.rows += 1
+                yield row
+
+    def _books(self, path: Path,
+               report: ReadReport) -> Iterator[tuple[int, BookSnapshot | BookDelta]]:
+        ids: dict[str, InstrumentId] = {}
+        for key, group in groupby(self._rows(path, report), key=lambda r: r[0]):
+            symbol, ts, first_id, last_id, snapshot = key
+            iid = ids.get(symbol)
+            if iid is None:
+                iid = ids[symbol] = InstrumentId(VENUE, symbol.upper())
+            bids: list[Level] = []
+            asks: list[Level] = []
+            raw: dict[str, list[list[str]]] = {"b": [], "a": []}
+            for _, is_bid, price, qty, price_text, qty_text in group:
+                (bids if is_bid else asks).append((price, qty))
+                raw["b" if is_bid else "a"].append([price_text, qty_text])
+            if snapshot:
+                yield ts, BookSnapshot(iid, bids, asks, last_id, ts, ts, raw)
+            else:
+                yield ts, BookDelta(iid, bids, asks, first_id, last_id, ts, ts, None, raw)
