@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -109,10 +110,14 @@ class Engine:
     def _context(self) -> PluginContext:
         loop = asyncio.get_running_loop()
         assert self.orders is not None
+
+        def post(fn: Callable[[], None]) -> None:
+            loop.call_soon_threadsafe(fn)
+
         return PluginContext(
             bus=self.bus, clock=self.clock, tasks=self.tasks, data_dir=self.options.data_dir,
             books=self.books, instruments=self.instruments, market_data=self.market_data,
-            execution=self.orders, post=lambda fn: loop.call_soon_threadsafe(fn),
+            execution=self.orders, post=post,
             logger=logging.getLogger("plugin"))
 
     async def start(self) -> None:
@@ -177,7 +182,7 @@ class Engine:
             waiters.append(asyncio.ensure_future(asyncio.gather(*finite,
                                                                 return_exceptions=True)))
         timeout = duration_s if duration_s is not None else None
-        done, pending = await asyncio.wait(waiters, timeout=timeout,
+        _done, pending = await asyncio.wait(waiters, timeout=timeout,
                                            return_when=asyncio.FIRST_COMPLETED)
         for fut in pending:
             fut.cancel()

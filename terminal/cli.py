@@ -98,7 +98,7 @@ def _run(args: argparse.Namespace) -> int:
     configure_logging(args.log_level, data_dir)
     if not args.headless:
         try:
-            from terminal.ui.launch import launch  # type: ignore[import-not-found]
+            from terminal.ui.launch import launch
         except ImportError:
             print("The desktop window is not part of this build yet; running headless.",
                   file=sys.stderr)

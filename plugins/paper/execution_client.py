@@ -190,6 +190,8 @@ class PaperExecutionClient(ExecutionClient):
 
     def _on_trade(self, _topic: str, trade: Trade) -> None:
         self._last_trade[trade.instrument_id] = trade
+        if not self._resting and not self._stops:
+            return
         price = to_decimal(trade.price)
         size = to_decimal(trade.size)
         for order in [o for o in self._resting.values() if o.instrument_id == trade.instrument_id]:
@@ -208,6 +210,8 @@ class PaperExecutionClient(ExecutionClient):
         self._evaluate(trade.instrument_id)
 
     def _evaluate(self, iid: InstrumentId) -> None:
+        if not self._stops and not self._resting:
+            return
         for order in [o for o in self._stops.values() if o.instrument_id == iid]:
             self._check_stop(order)
         for order in [o for o in self._resting.values() if o.instrument_id == iid]:

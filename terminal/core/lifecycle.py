@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 
-class State(str, Enum):
+class State(StrEnum):
     NEW = "new"
     RUNNING = "running"
     STOPPED = "stopped"

@@ -6,10 +6,10 @@ subscribe to an exact topic or to a whole kind with ``Topics.all(kind)``.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     QUOTE = "quote"
     TRADE = "trade"
     BAR = "bar"

@@ -55,7 +55,8 @@ class Instrument:
             raise InstrumentError(f"{self.id}: price must be positive, got {plain(price)}")
         if not is_on_step(price, self.tick_size):
             raise InstrumentError(
-                f"{self.id}: price {plain(price)} is not a multiple of tick {plain(self.tick_size)}")
+                f"{self.id}: price {plain(price)} is not a multiple of tick "
+                f"{plain(self.tick_size)}")
 
     def check_qty(self, qty: Decimal) -> None:
         if qty <= ZERO:
@@ -76,7 +77,8 @@ class Instrument:
     def with_precision(self, tick_size: Decimal, lot_size: Decimal) -> Instrument:
         """A copy with new steps: venues change precision while running."""
         return Instrument(self.id, self.base, self.quote, tick_size, lot_size, self.min_qty,
-                          self.max_qty, self.min_notional, self.trading, None, None, dict(self.info))
+                          self.max_qty, self.min_notional, self.trading, None, None,
+                          dict(self.info))
 
 
 def generic_instrument(instrument_id: InstrumentId) -> Instrument:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from terminal.model.ids import InstrumentId
 
 
-class Aggressor(str, Enum):
+class Aggressor(StrEnum):
     BUY = "buy"
     SELL = "sell"
     UNKNOWN = "unknown"

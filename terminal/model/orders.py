@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from terminal.core.errors import InvalidTransition
 from terminal.model.ids import InstrumentId
 from terminal.model.numbers import ZERO
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     BUY = "buy"
     SELL = "sell"
 
@@ -24,21 +24,21 @@ class Side(str, Enum):
         return Side.SELL if self is Side.BUY else Side.BUY
 
 
-class OrderType(str, Enum):
+class OrderType(StrEnum):
     MARKET = "market"
     LIMIT = "limit"
     STOP = "stop"
     STOP_LIMIT = "stop_limit"
 
 
-class TimeInForce(str, Enum):
+class TimeInForce(StrEnum):
     GTC = "gtc"
     IOC = "ioc"
     FOK = "fok"
     DAY = "day"
 
 
-class OrderStatus(str, Enum):
+class OrderStatus(StrEnum):
     PENDING_NEW = "pending_new"      # intent stored, not yet acknowledged by the venue
     ACCEPTED = "accepted"            # working at the venue
     PARTIALLY_FILLED = "partially_filled"

@@ -5,6 +5,7 @@ Code outside this package must never need to import SQLAlchemy to handle a failu
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -76,6 +77,8 @@ class Gateway:
             raise self.error(what, exc) from _cause(exc)
         except SQLAlchemyError as exc:
             raise self.error(what, exc) from _cause(exc)
+        except sqlite3.Error as exc:  # from the raw PRAGMA calls, which bypass SQLAlchemy
+            raise self.error(what, exc) from None
 
     def error(self, what: str, exc: BaseException) -> PersistenceError:
         detail = exc.orig if isinstance(exc, DBAPIError) else exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -14,7 +14,7 @@ MANIFEST_FILE = "plugin.toml"
 HOST_API_VERSION = 1
 
 
-class PluginKind(str, Enum):
+class PluginKind(StrEnum):
     DATA = "data"
     BROKER = "broker"
 

@@ -9,7 +9,7 @@ import importlib
 import logging
 import traceback
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -22,7 +22,7 @@ from terminal.plugin_host.manifest import PluginManifest
 log = logging.getLogger(__name__)
 
 
-class PluginStatus(str, Enum):
+class PluginStatus(StrEnum):
     AVAILABLE = "available"   # manifest valid, code not imported yet
     LOADED = "loaded"
     BROKEN = "broken"

@@ -17,6 +17,7 @@ from terminal.model.ids import InstrumentId
 from terminal.model.market import Bar, Trade
 
 NS_PER_MINUTE = 60_000_000_000
+_NEVER = 2**63 - 1
 
 
 @dataclass(slots=True)
@@ -48,6 +49,7 @@ class BarAggregator:
         self._on_update = on_update
         self._forming: dict[InstrumentId, _Forming] = {}
         self._last_closed_end: dict[InstrumentId, int] = {}
+        self._next_due = _NEVER  # earliest end of a forming bar: on_time is O(1) until then
         self.stats = AggregatorStats()
 
     def on_trade(self, trade: Trade) -> None:
@@ -73,6 +75,7 @@ class BarAggregator:
             bar = None
         if bar is None:
             self._forming[iid] = bar = _Forming(bucket, price, price, price, price, size, 1)
+            self._next_due = min(self._next_due, bucket + self.interval_ns)
         else:
             if price > bar.high:
                 bar.high = price
@@ -86,10 +89,14 @@ class BarAggregator:
 
     def on_time(self, now_ns: int) -> None:
         """Close every forming bar whose end has passed."""
+        if now_ns < self._next_due:
+            return
         due = [(iid, bar) for iid, bar in self._forming.items()
                if bar.ts + self.interval_ns <= now_ns]
         for iid, bar in due:
             self._close(iid, bar)
+        self._next_due = min((b.ts + self.interval_ns for b in self._forming.values()),
+                             default=_NEVER)
 
     def forming(self) -> list[Bar]:
         return [self._to_bar(iid, bar, closed=False) for iid, bar in self._forming.items()]

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from terminal.core.bus import EventBus
-from terminal.core.topics import Kind
+from terminal.core.topics import Kind, Topics
 from terminal.model.ids import InstrumentId
 from terminal.model.market import BookDelta, BookSnapshot, Level, Quote
 from terminal.services.book_sync import BookSync, SyncResult, policy_for
@@ -21,104 +21,121 @@ class BookStatus:
     ts_ns: int
 
 
-@dataclass(slots=True)
-class BookCounters:
-    snapshots: int = 0
-    deltas_applied: int = 0
-    deltas_dropped: int = 0
-    stale_events: int = 0
+class _Tracked:
+    """A book with its sync policy, counters, topics and last published top of book."""
+
+    __slots__ = ("iid", "sync", "book_topic", "quote_topic", "status_topic", "top",
+                 "snapshots", "deltas_applied", "deltas_dropped", "stale_events")
+
+    def __init__(self, iid: InstrumentId) -> None:
+        self.iid = iid
+        self.sync: BookSync = policy_for(iid.venue)(OrderBook())
+        key = str(iid)
+        self.book_topic = Topics.of(Kind.BOOK, key)
+        self.quote_topic = Topics.of(Kind.QUOTE, key)
+        self.status_topic = Topics.of(Kind.BOOK_STATUS, key)
+        self.top: tuple[Level | None, Level | None] = (None, None)
+        self.snapshots = 0
+        self.deltas_applied = 0
+        self.deltas_dropped = 0
+        self.stale_events = 0
 
 
 class BookManager:
     """Keeps books in sync and publishes book updates, status changes and top-of-book quotes.
 
-    A stale book publishes no quote: consumers never see prices from a book we know is wrong.
+    A quote is published when the best bid or ask (price or size) changes. A stale book
+    publishes no quote: consumers never see prices from a book we know is wrong.
     """
 
     def __init__(self, bus: EventBus) -> None:
         self._bus = bus
-        self._syncs: dict[InstrumentId, BookSync] = {}
-        self.counters: dict[InstrumentId, BookCounters] = {}
+        self._books: dict[InstrumentId, _Tracked] = {}
 
-    def _sync_for(self, instrument_id: InstrumentId) -> BookSync:
-        sync = self._syncs.get(instrument_id)
-        if sync is None:
-            sync = policy_for(instrument_id.venue)(OrderBook())
-            self._syncs[instrument_id] = sync
-            self.counters[instrument_id] = BookCounters()
-        return sync
+    def _tracked(self, iid: InstrumentId) -> _Tracked:
+        tracked = self._books.get(iid)
+        if tracked is None:
+            tracked = self._books[iid] = _Tracked(iid)
+        return tracked
 
     def on_snapshot(self, snap: BookSnapshot) -> None:
-        sync = self._sync_for(snap.instrument_id)
-        was_usable = sync.synced
-        result = sync.on_snapshot(snap)
-        self.counters[snap.instrument_id].snapshots += 1
-        self._after(snap.instrument_id, sync, result, was_usable, snap.ts_recv, snap.ts_event,
-                    changed=True)
+        tracked = self._tracked(snap.instrument_id)
+        was_usable = tracked.sync.synced
+        result = tracked.sync.on_snapshot(snap)
+        tracked.snapshots += 1
+        self._after(tracked, result, was_usable, snap.ts_event, snap.ts_recv, changed=True)
 
     def on_delta(self, delta: BookDelta) -> None:
-        sync = self._sync_for(delta.instrument_id)
+        tracked = self._tracked(delta.instrument_id)
+        sync = tracked.sync
         was_usable = sync.synced
         result = sync.on_delta(delta)
-        self._after(delta.instrument_id, sync, result, was_usable, delta.ts_recv, delta.ts_event,
+        self._after(tracked, result, was_usable, delta.ts_event, delta.ts_recv,
                     changed=result.applied > 0)
 
-    def _after(self, iid: InstrumentId, sync: BookSync, result: SyncResult, was_usable: bool,
-               ts_recv: int, ts_event: int, *, changed: bool) -> None:
-        counters = self.counters[iid]
-        counters.deltas_applied += result.applied
-        counters.deltas_dropped += result.dropped
-        key = str(iid)
+    def _after(self, tracked: _Tracked, result: SyncResult, was_usable: bool, ts_event: int,
+               ts_recv: int, *, changed: bool) -> None:
+        sync = tracked.sync
+        tracked.deltas_applied += result.applied
+        tracked.deltas_dropped += result.dropped
         if result.stale_reason:
-            counters.stale_events += 1
+            tracked.stale_events += 1
         if sync.synced != was_usable or result.stale_reason:
-            self._bus.emit(Kind.BOOK_STATUS, key,
-                           BookStatus(iid, sync.synced, sync.stale_reason, ts_recv))
+            tracked.top = (None, None)
+            self._bus.publish(tracked.status_topic,
+                              BookStatus(tracked.iid, sync.synced, sync.stale_reason, ts_recv))
         if not sync.synced or not changed:
             return
-        self._bus.emit(Kind.BOOK, key, iid)
-        bid, ask = sync.book.best_bid(), sync.book.best_ask()
-        if bid is not None and ask is not None:
-            self._bus.emit(Kind.QUOTE, key,
-                           Quote(iid, bid[0], bid[1], ask[0], ask[1], ts_event, ts_recv))
+        bus = self._bus
+        bus.publish(tracked.book_topic, tracked.iid)
+        book = sync.book
+        top = (book.bids.best(), book.asks.best())
+        if top != tracked.top:
+            tracked.top = top
+            bid, ask = top
+            if bid is not None and ask is not None:
+                bus.publish(tracked.quote_topic,
+                            Quote(tracked.iid, bid[0], bid[1], ask[0], ask[1], ts_event,
+                                  ts_recv))
 
     # BookView
     def levels(self, instrument_id: InstrumentId, depth: int) -> tuple[list[Level], list[Level]]:
-        sync = self._syncs.get(instrument_id)
-        if sync is None or not sync.synced:
+        tracked = self._books.get(instrument_id)
+        if tracked is None or not tracked.sync.synced:
             return [], []
-        return sync.book.top(depth)
+        return tracked.sync.book.top(depth)
 
     def is_usable(self, instrument_id: InstrumentId) -> bool:
-        sync = self._syncs.get(instrument_id)
-        return sync is not None and sync.synced
+        tracked = self._books.get(instrument_id)
+        return tracked is not None and tracked.sync.synced
 
     def status(self, instrument_id: InstrumentId) -> BookStatus | None:
-        sync = self._syncs.get(instrument_id)
-        if sync is None:
+        tracked = self._books.get(instrument_id)
+        if tracked is None:
             return None
+        sync = tracked.sync
         return BookStatus(instrument_id, sync.synced, sync.stale_reason, sync.book.ts_event)
 
     def instruments(self) -> list[InstrumentId]:
-        return sorted(self._syncs)
+        return sorted(self._books)
 
     def summary(self) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
-        for iid, sync in sorted(self._syncs.items()):
-            c = self.counters[iid]
-            bid, ask = sync.book.best_bid(), sync.book.best_ask()
+        for iid, t in sorted(self._books.items()):
+            book = t.sync.book
+            bid, ask = book.best_bid(), book.best_ask()
             out[str(iid)] = {
-                "usable": sync.synced,
-                "stale_reason": sync.stale_reason,
-                "sequence": sync.book.sequence,
-                "bid_levels": len(sync.book.bids),
-                "ask_levels": len(sync.book.asks),
+                "usable": t.sync.synced,
+                "stale_reason": t.sync.stale_reason,
+                "sequence": book.sequence,
+                "bid_levels": len(book.bids),
+                "ask_levels": len(book.asks),
                 "best_bid": bid[0] if bid else math.nan,
                 "best_ask": ask[0] if ask else math.nan,
-                "snapshots": c.snapshots,
-                "deltas_applied": c.deltas_applied,
-                "deltas_dropped": c.deltas_dropped,
-                "stale_events": c.stale_events,
-                "sync_policy": sync.name,
+                "snapshots": t.snapshots,
+                "deltas_applied": t.deltas_applied,
+                "deltas_dropped": t.deltas_dropped,
+                "stale_events": t.stale_events,
+                "sync_policy": t.sync.name,
             }
         return out

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import NoReturn
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import NoReturn
 
 from terminal.core.bus import EventBus
 from terminal.core.clock import Clock

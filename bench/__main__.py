@@ -1,0 +1,17 @@
+"""`make bench`: every benchmark, each printing ratios against its in-run reference."""
+
+from __future__ import annotations
+
+import logging
+
+from bench import bar_insert, replay_throughput
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    replay_throughput.main()
+    bar_insert.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Headless replay at --speed max against merely parsing the same capture with orjson.
+
+Both sides handle every inbound frame of the file: the reference splits each line and
+orjson-parses the frame; the engine parses, normalises, keeps books, builds bars and
+publishes everything on the bus. The figure is frames per second of the engine over frames
+per second of the bare parse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+from bench.common import SHARED_DATA, best_of, report
+from terminal.app import Engine, EngineOptions
+
+CAPTURES = ["cryptofeed__COINBASE.ws.28.0", "cryptofeed__KRAKEN.ws.50.0",
+            "cryptofeed__BINANCE.ws.1.0"]
+
+
+def parse_only(path: Path) -> int:
+    frames = 0
+    with path.open("rb") as fh:
+        fh.readline()  # the connection line
+        for line in fh:
+            ts, sep, body = line.partition(b": ")
+            if not sep or b" <- " in ts:
+                continue
+            orjson.loads(body)
+            frames += 1
+    return frames
+
+
+def engine_run(path: Path) -> float:
+    async def scenario() -> float:
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = Engine(EngineOptions(data_dir=Path(tmp), replay_paths=[path], speed="max"))
+            await engine.start()
+            start = time.perf_counter()
+            await engine.run()
+            elapsed = time.perf_counter() - start
+            await engine.stop()
+            summary = engine.summary()
+            if not summary["ok"]:
+                raise RuntimeError(f"replay failed: {summary['errors']}")
+            return elapsed
+
+    return asyncio.run(scenario())
+
+
+def main() -> None:
+    print("== headless replay (--speed max) vs orjson parse of the same file ==")
+    for name in CAPTURES:
+        path = SHARED_DATA / "ws" / name
+        if not path.is_file():
+            print(f"{name}: missing, skipped")
+            continue
+        frames = parse_only(path)
+        parse_s = best_of(5, functools.partial(parse_only, path))
+        engine_s = min(engine_run(path) for _ in range(3))
+        report(f"replay {name}", frames / engine_s, frames / parse_s, "frames/s",
+               "orjson parse", target=0.3)
