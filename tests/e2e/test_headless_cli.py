@@ -61,3 +61,64 @@ def test_missing_file_is_a_clear_error(tmp_path):
 def test_bad_speed_is_rejected_by_the_parser(tmp_path):
     result = run_cli("--headless", "--speed", "fast")
     assert result.returncode == 2 and "speed must be a number or 'max'" in result.stderr
+
+
+def test_headless_engine_on_postgresql(tmp_path, db_url):
+    """--db-url points the terminal at any SQLAlchemy URL: the same run on both databases."""
+    url = db_url if db_url.startswith("postgresql") else f"sqlite:///{tmp_path / 'other.db'}"
+    summary_path = tmp_path / "s.json"
+    result = run_cli("--headless", "--data-dir", str(tmp_path / "data"), "--db-url", url,
+                     "--replay", str(CAPTURE), "--speed", "max", "--summary-json",
+                     str(summary_path))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(summary_path.read_text())["bars"]["stored"] == 2
+    from terminal.persistence.db import Database
+    from terminal.model.ids import InstrumentId
+
+    db = Database.open(url)
+    try:
+        bars = db.bars.range(InstrumentId("BINANCE", "NKNUSDT"), 60_000_000_000)
+        assert [(b.ts, b.open, b.volume) for b in bars] == [(1633998480000000000, 0.3528, 58.0)]
+        assert {i.id.symbol for i in db.instruments.all()} >= {"NKNUSDT", "LRCBTC"}
+        assert [a.action for a in db.audit.list(limit=None)][:2] == ["system.stop",
+                                                                     "system.start"]
+    finally:
+        db.close()
+    # the password of a PostgreSQL URL never reaches the output
+    password = url.split("://", 1)[1].split("@")[0].partition(":")[2]
+    if password:
+        assert password not in result.stdout + result.stderr
+
+
+def test_ohlcv_replay_stores_every_bar(tmp_path):
+    source = SHARED_DATA / "ohlcv" / "backtrader__orcl-1995-2014.txt"
+    summary_path = tmp_path / "s.json"
+    result = run_cli("--headless", "--data-dir", str(tmp_path), "--replay", str(source),
+                     "--speed", "max", "--instrument", "NYSE:ORCL", "--summary-json",
+                     str(summary_path))
+    assert result.returncode == 0, result.stderr
+    s = json.loads(summary_path.read_text())
+    assert s["events"]["by_kind"]["bar"] == 5036 and s["bars"]["stored"] == 5036
+    db = sqlite3.connect(tmp_path / "terminal.db")
+    first, last, count = db.execute(
+        "select min(ts), max(ts), count(*) from bars where instrument_id = 'NYSE:ORCL'").fetchone()
+    assert count == 5036
+    assert first == 789091200000000000  # 1995-01-03 00:00 UTC, the session date
+    assert last == 1419984000000000000  # 2014-12-31
+
+
+def test_bad_rows_are_reported_with_file_and_line_and_good_rows_kept(tmp_path):
+    bad = tmp_path / "bars.csv"
+    bad.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n"
+                   "2014-01-02,10.0,11.0,9.5,10.5,10.5,1000\n"
+                   "2014-01-03,10.5,oops,10.0,10.8,10.8,1200\n"
+                   "2014-01-06,10.8,11.2,10.6,11.0,11.0,900\n")
+    summary_path = tmp_path / "s.json"
+    result = run_cli("--headless", "--data-dir", str(tmp_path / "d"), "--replay", str(bad),
+                     "--speed", "max", "--summary-json", str(summary_path))
+    s = json.loads(summary_path.read_text())
+    assert result.returncode == 0, result.stderr  # bad rows are reported, not a failure
+    assert s["rejected_input_rows"]["count"] == 1
+    example = s["rejected_input_rows"]["examples"][0]
+    assert f"{bad}:3" in example and "High" in example
+    assert s["bars"]["stored"] == 2
