@@ -60,7 +60,8 @@ class Engine:
         self.options = options
         self.bus = EventBus()
         self.replaying = bool(options.replay_paths)
-        self.clock: Clock = TestClock() if self.replaying else LiveClock()
+        self._replay_clock = TestClock() if self.replaying else None
+        self.clock: Clock = self._replay_clock or LiveClock()
         self.tasks = TaskTracker()
         self.lifecycle = Lifecycle()
         self.registry = registry or PluginRegistry()
@@ -88,8 +89,8 @@ class Engine:
 
     # time -----------------------------------------------------------------------------
     def _on_time(self, ts_ns: int) -> None:
-        if isinstance(self.clock, TestClock):
-            self.clock.advance_to(ts_ns)
+        if self._replay_clock is not None:
+            self._replay_clock.advance_to(ts_ns)
         self.aggregator.on_time(ts_ns)
 
     def _on_built_bar(self, bar: Bar) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from terminal.core.errors import InstrumentError
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class InstrumentId:
+class InstrumentId(NamedTuple):
+    """`VENUE:SYMBOL`. A named tuple: hashed in C, because every event is routed by it."""
+
     venue: str
     symbol: str
 

@@ -1,5 +1,9 @@
 """Market data values. Prices and sizes are float64 (market data); time is int64 ns UTC.
 
+Events are built at feed rate, so these are plain slotted dataclasses (a frozen one costs
+four times as much to construct). Treat them as values: never mutate an event after it is
+published.
+
 `ts_event` is the venue's time for the event, `ts_recv` the time it reached us (for replay,
 the original receive time from the recording).
 """
@@ -19,7 +23,7 @@ class Aggressor(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Quote:
     instrument_id: InstrumentId
     bid: float
@@ -38,7 +42,7 @@ class Quote:
         return self.ask - self.bid
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Trade:
     instrument_id: InstrumentId
     price: float
@@ -49,7 +53,7 @@ class Trade:
     ts_recv: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Bar:
     """An OHLCV bar. `ts` is the bar's open time; `interval_ns` its length (0 if unknown).
 
@@ -81,7 +85,7 @@ class Bar:
 Level = tuple[float, float]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BookSnapshot:
     """A full book. `sequence` is the venue's update id for the snapshot (0 if none)."""
 
@@ -91,10 +95,10 @@ class BookSnapshot:
     sequence: int
     ts_event: int
     ts_recv: int
-    raw: dict[str, list[list[str]]] = field(default_factory=dict, compare=False)
+    raw: dict[str, list[list[str]]] | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BookDelta:
     """Changes to a book: a size of 0 deletes the level.
 
@@ -112,4 +116,4 @@ class BookDelta:
     ts_recv: int
     checksum: int | None = None
     # venue strings ({"a": [[price, size], ...], "b": ...}) for checksums over text
-    raw: dict[str, list[list[str]]] = field(default_factory=dict, compare=False)
+    raw: dict[str, list[list[str]]] | None = field(default=None, compare=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from terminal.model.market import BookDelta, BookSnapshot
+from terminal.model.market import BookDelta, BookSnapshot, Level
 from terminal.services.order_book import OrderBook
 
 MAX_BUFFERED_DIFFS = 10_000
@@ -21,6 +21,8 @@ class SyncResult:
     applied: int = 0
     dropped: int = 0
     stale_reason: str | None = None
+    best_bid: Level | None = None  # top of book after the update, while the book is usable
+    best_ask: Level | None = None
 
 
 class BookSync:
@@ -80,11 +82,14 @@ class BookSync:
         result.applied += 1
 
     def _check_crossed(self, result: SyncResult) -> None:
-        if self.synced and self.book.is_crossed_or_locked():
-            bid, ask = self.book.best_bid(), self.book.best_ask()
-            assert bid is not None and ask is not None
+        if not self.synced:
+            return
+        bid, ask = self.book.best_bid(), self.book.best_ask()
+        if bid is not None and ask is not None and bid[0] >= ask[0]:
             state = "locked" if bid[0] == ask[0] else "crossed"
             self._go_stale(result, f"{state}: bid {bid[0]} >= ask {ask[0]}")
+            return
+        result.best_bid, result.best_ask = bid, ask
 
     def _go_stale(self, result: SyncResult, reason: str) -> None:
         self.synced = False

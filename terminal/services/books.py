@@ -88,8 +88,7 @@ class BookManager:
             return
         bus = self._bus
         bus.publish(tracked.book_topic, tracked.iid)
-        book = sync.book
-        top = (book.bids.best(), book.asks.best())
+        top = (result.best_bid, result.best_ask)
         if top != tracked.top:
             tracked.top = top
             bid, ask = top

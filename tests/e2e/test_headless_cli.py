@@ -72,8 +72,8 @@ def test_headless_engine_on_postgresql(tmp_path, db_url):
                      str(summary_path))
     assert result.returncode == 0, result.stderr
     assert json.loads(summary_path.read_text())["bars"]["stored"] == 2
-    from terminal.persistence.db import Database
     from terminal.model.ids import InstrumentId
+    from terminal.persistence.db import Database
 
     db = Database.open(url)
     try:

@@ -298,9 +298,9 @@ def test_l2_files() -> None:
     assert (update.first_sequence, update.sequence, len(update.asks), len(update.bids)) == (
         2098041693435, 2098041696700, 77, 23)
     assert sum(1 for _, q in update.asks + update.bids if q == 0) == 21
-    assert update.raw["a"][0] == ["20472.80", "0.000"]
+    assert update.raw is not None and update.raw["a"][0] == ["20472.80", "0.000"]
     (deribit,) = data_events("l2/nautilus__tardis_deribit_incremental_book_L2_BTC-PERPETUAL.csv")
-    assert isinstance(deribit, BookSnapshot)
+    assert isinstance(deribit, BookSnapshot) and deribit.raw is not None
     assert (len(deribit.asks), deribit.asks[0], deribit.raw["a"][1]) == (
         15, (6421.5, 18640.0), ["6422", "1190"])
     books = data_events("l2/nautilus__tardis_binance-futures_book_snapshot_25_BTCUSDT.csv")
@@ -332,7 +332,8 @@ def test_binance_capture_with_rest_snapshots_merged_in_time_order() -> None:
         "NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"]
     index, nkn = snapshots[0]
     assert (nkn.sequence, nkn.ts_recv) == (499869752, 1633998512320639000)
-    assert nkn.bids[0] == (0.3521, 672.0) and nkn.raw["b"][0] == ["0.35210000", "672.00000000"]
+    assert nkn.bids[0] == (0.3521, 672.0)
+    assert nkn.raw is not None and nkn.raw["b"][0] == ["0.35210000", "672.00000000"]
     # after the first diff (received 512.0633569) and before the second (512.564785)
     assert events[index - 1][0] == 1633998512063356900 < nkn.ts_recv
     assert events[index + 1][0] == 1633998512564785000
@@ -405,6 +406,7 @@ def test_kraken_book_checksums_all_verify_from_raw_strings() -> None:
         if not isinstance(event, BookSnapshot | BookDelta):
             continue
         asks, bids = books[event.instrument_id]
+        assert event.raw is not None
         for side, book, worst in (("a", asks, max), ("b", bids, min)):
             for price, volume in event.raw[side]:
                 if float(volume) == 0:

@@ -33,15 +33,20 @@ from terminal.model.market import Aggressor, BookDelta, BookSnapshot, Level, Quo
 VENUE = "KRAKEN"
 
 
-def _side(levels: list[list[str]], out: list[Level], raw: list[list[str]], latest: int) -> int:
-    """Append levels as floats and [price, volume] strings; return the latest level time."""
+def _side(levels: list[list[str]], out: list[Level], raw: list[list[str]],
+          latest: tuple[float, str]) -> tuple[float, str]:
+    """Append levels as floats and [price, volume] strings; return the latest level time.
+
+    The latest time is found with floats (1 µs apart still compare right at this magnitude)
+    and only the winner is converted exactly, which keeps 1000-level snapshots cheap.
+    """
     for level in levels:
-        price, volume = level[0], level[1]
+        price, volume, stamp = level[0], level[1], level[2]
         out.append((float(price), float(volume)))
         raw.append([price, volume])
-        stamp = epoch_to_ns(level[2])
-        if stamp > latest:
-            latest = stamp
+        moment = float(stamp)
+        if moment > latest[0]:
+            latest = (moment, stamp)
     return latest
 
 
@@ -89,7 +94,7 @@ class KrakenDecoder:
         raw_asks: list[list[str]] = []
         checksum: int | None = None
         snapshot = False
-        latest = 0
+        latest = (0.0, "")
         for part in payloads:
             for key, value in part.items():
                 if key == "a" or key == "as":
@@ -101,7 +106,7 @@ class KrakenDecoder:
                 elif key == "c":
                     checksum = int(value)
         raw = {"a": raw_asks, "b": raw_bids}
-        ts_event = latest or ts
+        ts_event = epoch_to_ns(latest[1]) if latest[1] else ts
         if snapshot:
             return BookSnapshot(iid, bids, asks, 0, ts_event, ts, raw)
         return BookDelta(iid, bids, asks, 0, 0, ts_event, ts, checksum, raw)

@@ -52,6 +52,14 @@ def _find(keys: list[str], candidates: tuple[str, ...]) -> int | None:
     return next((keys.index(key) for key in candidates if key in keys), None)
 
 
+def _require(keys: list[str], candidates: tuple[str, ...], path: Path) -> int:
+    found = _find(keys, candidates)
+    if found is None:
+        raise DataError(f"no {'/'.join(candidates)} column in the header", source=str(path),
+                        line=1)
+    return found
+
+
 def _time_column(keys: list[str]) -> int | None:
     found = [keys.index(key) for key in TIME_KEYS if key in keys]
     return min(found) if found else None
@@ -170,7 +178,7 @@ class QuotesCsv:
                 iid: InstrumentId) -> Iterator[tuple[int, TickEvent]]:
         def build(names: list[str], keys: list[str],
                   _parse: Callable[[str], int]) -> RowParser:
-            bid, ask = keys.index("bid"), keys.index("ask")
+            bid, ask = _require(keys, ("bid",), path), _require(keys, ("ask",), path)
             bid_size, ask_size = _find(keys, BID_SIZE_KEYS), _find(keys, ASK_SIZE_KEYS)
 
             def row(fields: list[str], ts: int) -> Quote:
@@ -210,9 +218,8 @@ class TradesCsv:
                 iid: InstrumentId) -> Iterator[tuple[int, TickEvent]]:
         def build(names: list[str], keys: list[str],
                   _parse: Callable[[str], int]) -> RowParser:
-            price = keys.index("price")
-            size = _find(keys, SIZE_KEYS)
-            assert size is not None
+            price = _require(keys, ("price",), path)
+            size = _require(keys, SIZE_KEYS, path)
             side = _find(keys, ("side", "takerside"))
             ident = _find(keys, ("id", "tradeid"))
 

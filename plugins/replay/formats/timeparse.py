@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import pairwise
@@ -27,7 +27,10 @@ NS_PER_DAY = 24 * NS_PER_HOUR
 UNIT_NS = {"s": NS_PER_SECOND, "ms": 1_000_000, "us": 1_000, "ns": 1}
 _UNIT_DIGITS = {"s": 9, "ms": 6, "us": 3, "ns": 0}
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_MINUTES: dict[str, int] = {}  # "YYYY-MM-DDTHH:MM" -> ns, for the ISO fast path
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+_fromisoformat = datetime.fromisoformat
 
 _ISO = re.compile(
     r"\s*(\d{4})-(\d{1,2})-(\d{1,2})"
@@ -46,12 +49,13 @@ _INTERVAL_UNIT_NS = {"s": NS_PER_SECOND, "m": NS_PER_MINUTE, "h": NS_PER_HOUR,
 
 def epoch_to_ns(text: str, unit: str = "s") -> int:
     """An epoch number as text ("1633998512.0633569", "1675329600138") to ns, exactly."""
-    digits = _UNIT_DIGITS[unit]
     whole, _, frac = text.partition(".")
-    if (whole.isascii() and whole.isdigit() and len(frac) <= digits
-            and (not frac or (frac.isascii() and frac.isdigit()))):
-        value = int(whole) * UNIT_NS[unit]
-        return value + int(frac.ljust(digits, "0")) if frac else value
+    if whole.isdigit():  # non-ASCII digits make int() raise ValueError, which is fine
+        if not frac:
+            return int(whole) * UNIT_NS[unit]
+        digits = _UNIT_DIGITS[unit]
+        if frac.isdigit() and len(frac) <= digits:
+            return int(whole) * UNIT_NS[unit] + int(frac.ljust(digits, "0"))
     return _decimal_epoch_to_ns(text, UNIT_NS[unit])
 
 
@@ -127,17 +131,17 @@ def iso_to_ns(text: str, naive_offset_ns: int = 0) -> int:
 
     `naive_offset_ns` is added to values without a zone (0 = naive means UTC).
     """
-    # fast path for venue times like 2021-04-17T16:43:37.075687Z: the minute is cached
-    if len(text) > 20 and text[-1] == "Z" and text[19] == "." and text[16] == ":":
-        minute = _MINUTES.get(text[:16])
-        tail = text[20:-1]
-        second = text[17:19]
-        if (minute is not None and second.isdigit() and tail.isdigit() and len(tail) <= 9
-                and int(second) < 60):
-            return minute + int(second) * NS_PER_SECOND + int(tail.ljust(9, "0"))
-        if minute is None and len(_MINUTES) < 100_000:
-            _MINUTES[text[:16]] = iso_to_ns(text[:16] + "Z")
-            return iso_to_ns(text, naive_offset_ns)
+    # fast path: the C parser is exact down to the microsecond but silently drops further
+    # digits; a digit at index 26 (`YYYY-MM-DDTHH:MM:SS.ffffff` + 1) means there may be more
+    if not text[26:27].isdigit():
+        try:
+            moment = _fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                return (moment - _EPOCH_NAIVE) // _MICROSECOND * 1000 + naive_offset_ns
+            return (moment - _EPOCH_UTC) // _MICROSECOND * 1000
     m = _ISO.match(text)
     if m is None:
         raise ValueError(f"not an ISO date/time: {text!r}")
