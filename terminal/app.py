@@ -128,6 +128,9 @@ class Engine:
         url = self.options.db_url or default_url(self.options.data_dir)
         self.db = await asyncio.to_thread(Database.open, url)
         await asyncio.to_thread(self.db.migrate)
+        account_id = self.portfolio.account.account_id
+        self.portfolio.restore(self.db.positions.all(account_id),
+                               self.db.accounts.latest(account_id))
         self.recorder = Recorder(self.db, self.instruments)
         self.orders = OrderManager(self.bus, self.clock, self.db, self.instruments,
                                    self.portfolio, self.risk, self.portfolio.account.account_id)
@@ -162,6 +165,12 @@ class Engine:
         if connector.execution is not None:
             await connector.execution.connect()
             self.orders.attach_broker(connector.execution)
+            assert self.db is not None
+            self.orders.restore(self.db.orders.open())
+            closed = await self.orders.reconcile()
+            if closed:
+                log.warning("%d working orders from an earlier run were not at the venue "
+                            "and are closed as canceled", closed)
 
     async def _live_ticker(self) -> None:
         while True:

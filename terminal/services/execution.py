@@ -87,8 +87,11 @@ class OrderManager:
 
     async def submit(self, req: OrderRequest) -> Order:
         """Place an order. Raises RiskRejected (nothing stored but the audit entry) when refused."""
-        if req.client_order_id and req.client_order_id in self.orders:
-            return self.orders[req.client_order_id]  # idempotent resubmission
+        if req.client_order_id:  # idempotent resubmission, also across restarts
+            known = self.orders.get(req.client_order_id) or \
+                self._db.orders.get(req.client_order_id)
+            if known is not None:
+                return known
         if self._broker is None:
             raise OrderError("no broker is connected")
         instrument = self._instruments.get(req.instrument_id)
@@ -206,23 +209,33 @@ class OrderManager:
             return
         position = self._portfolio.apply_fill(fill, instrument)
         self.fills.append(fill)
-        self._db.record_fill(order, fill, position, self._account_id)
+        self._db.record_fill(order, fill, position, self._account_id, self._portfolio.account)
         key = str(fill.instrument_id)
         self._bus.emit(Kind.FILL, key, fill)
         self._bus.emit(Kind.ORDER, key, order)
         self._bus.emit(Kind.POSITION, key, position)
         self._bus.emit(Kind.ACCOUNT, None, self._portfolio.account)
 
+    def restore(self, orders: list[Order]) -> None:
+        """Take back the working orders stored by an earlier run (before reconcile)."""
+        for order in orders:
+            self.orders[order.client_order_id] = order
+
     async def reconcile(self) -> int:
-        """Compare stored working orders with the venue's; orders the venue no longer holds
-        are marked canceled. Returns how many orders changed."""
+        """Compare working orders with what the venue holds. An order the venue does not
+        hold is closed as canceled (never re-sent: the venue may have seen it), with the
+        reason recorded. Returns how many orders changed."""
         if self._broker is None:
             return 0
         venue = {o.client_order_id for o in await self._broker.open_orders()}
         changed = 0
         for order in self.working():
-            if order.status is not OrderStatus.PENDING_NEW and order.client_order_id not in venue:
-                order.transition(OrderStatus.CANCELED, self._clock.now_ns())
-                self._update(order)
-                changed += 1
+            if order.client_order_id in venue:
+                continue
+            order.reject_reason = "not held by the venue at reconciliation"
+            order.transition(OrderStatus.CANCELED, self._clock.now_ns())
+            self._audit("order.reconciled", order.client_order_id,
+                        {"status": order.status.value, "reason": order.reject_reason})
+            self._update(order)
+            changed += 1
         return changed

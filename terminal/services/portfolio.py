@@ -17,6 +17,14 @@ class Portfolio:
         self.realized_pnl = ZERO
         self.fees_paid: dict[str, Decimal] = {}
 
+    def restore(self, positions: list[Position], account: Account | None) -> None:
+        """Take back what an earlier run stored: positions and the last account snapshot."""
+        for pos in positions:
+            self.positions[pos.instrument_id] = pos
+            self.realized_pnl += pos.realized_pnl
+        if account is not None:
+            self.account = account
+
     def position(self, instrument_id: InstrumentId) -> Position:
         pos = self.positions.get(instrument_id)
         if pos is None:

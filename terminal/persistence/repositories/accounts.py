@@ -27,7 +27,7 @@ class AccountRepository:
 
     def latest(self, account_id: str) -> Account | None:
         query = (select(TABLE).where(TABLE.c.account_id == account_id)
-                 .order_by(TABLE.c.ts.desc(), TABLE.c.id.desc()).limit(1))
+                 .order_by(TABLE.c.id.desc()).limit(1))  # the newest written, whatever its ts
         with self._gw.read(f"reading account {account_id}") as conn:
             row = conn.execute(query).one_or_none()
         if row is None:
