@@ -131,7 +131,7 @@ class Engine:
         account_id = self.portfolio.account.account_id
         self.portfolio.restore(self.db.positions.all(account_id),
                                self.db.accounts.latest(account_id))
-        self.recorder = Recorder(self.db, self.instruments)
+        self.recorder = Recorder(self.db, self.instruments, self.tasks)
         self.orders = OrderManager(self.bus, self.clock, self.db, self.instruments,
                                    self.portfolio, self.risk, self.portfolio.account.account_id)
         self.lifecycle.add(self.recorder)
@@ -210,8 +210,8 @@ class Engine:
                     await connector.execution.disconnect()
             except Exception as exc:  # a plugin must not stop the shutdown
                 self.errors.append(f"{connector.plugin_id}: disconnect failed: {exc}")
+        await self.lifecycle.stop_all()  # the recorder flushes before stray tasks are cancelled
         await self.tasks.cancel_all()
-        await self.lifecycle.stop_all()
         if self.db is not None:
             account = self.portfolio.account
             self.db.accounts.snapshot(account)

@@ -102,6 +102,8 @@ class ReplayDataClient(DataClient):
             self.events = count
             self.done = True
             for report in self.reports:
+                for note in report.notes:
+                    log.info("%s: %s", report.source, note)
                 for problem in report.problems:
                     sink.on_input_problem(problem)
                 hidden = report.bad_rows - len(report.problems)
@@ -113,6 +115,7 @@ class ReplayDataClient(DataClient):
         return {
             "events": self.events,
             "files": [{"path": r.source, "format": r.format, "rows": r.rows,
-                       "events": r.events, "bad_rows": r.bad_rows} for r in self.reports],
+                       "events": r.events, "bad_rows": r.bad_rows, "notes": list(r.notes)}
+                      for r in self.reports],
             "errors": list(self.errors),
         }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from terminal.core.tasks import TaskTracker
+from terminal.model.instrument import Instrument
 from terminal.model.market import Bar
 from terminal.persistence.db import Database
 from terminal.services.instruments import InstrumentService
@@ -15,26 +17,29 @@ log = logging.getLogger(__name__)
 class Recorder:
     name = "recorder"
 
-    def __init__(self, db: Database, instruments: InstrumentService,
+    def __init__(self, db: Database, instruments: InstrumentService, tasks: TaskTracker,
                  batch_size: int = 5000, flush_interval_s: float = 1.0) -> None:
         self._db = db
+        self._tasks = tasks
         self._instruments = instruments
         self._batch_size = batch_size
         self._flush_interval_s = flush_interval_s
         self._pending: list[Bar] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._flush_scheduled = False
         self.bars_stored = 0
         self.instruments_stored = 0
         self.errors = 0
 
     def on_bar(self, bar: Bar) -> None:
         self._pending.append(bar)
-        if len(self._pending) >= self._batch_size:
-            asyncio.get_running_loop().create_task(self.flush())
+        if len(self._pending) >= self._batch_size and not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._tasks.spawn(self.flush(), "recorder-flush")
 
     async def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._periodic(), name="recorder")
+        self._task = self._tasks.spawn(self._periodic(), "recorder")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -48,6 +53,7 @@ class Recorder:
             await self.flush()
 
     async def flush(self) -> None:
+        self._flush_scheduled = False
         async with self._lock:
             instruments = self._instruments.take_dirty()
             bars, self._pending = self._pending, []
@@ -64,7 +70,7 @@ class Recorder:
             self.bars_stored += len(bars)
             self.instruments_stored += len(instruments)
 
-    def _write(self, instruments: list, bars: list[Bar]) -> None:  # type: ignore[type-arg]
+    def _write(self, instruments: list[Instrument], bars: list[Bar]) -> None:
         if instruments:
             self._db.instruments.upsert(instruments)
         if bars:
