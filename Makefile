@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml $(LOCK)
 # Until the desktop window lands: the headless engine on the embedded default (SQLite in the
 # data dir, paper broker) replaying the recorded captures in ../shared/data when present.
 run: $(STAMP)
-	$(BIN)/trading-terminal --headless --stay --speed 1 $(if $(DEMO_FILES),--replay $(DEMO_FILES))
+	$(BIN)/trading-terminal --headless --stay --speed 1 --max-gap 2 $(if $(DEMO_FILES),--replay $(DEMO_FILES))
 
 postgres:
 	@bash tests/tools/postgres.sh install

@@ -49,6 +49,7 @@ class EngineOptions:
     replay_format: str | None = None
     replay_instrument: str | None = None
     speed: float | Literal["max"] = 1.0
+    max_gap_s: float | None = None
     bar_interval_ns: int = NS_PER_MINUTE
     broker: str = "paper"
     broker_settings: dict[str, Any] = field(default_factory=dict)
@@ -141,6 +142,7 @@ class Engine:
         if self.replaying:
             settings: dict[str, Any] = {"paths": self.options.replay_paths,
                                         "speed": self.options.speed,
+                                        "max_gap": self.options.max_gap_s,
                                         "format": self.options.replay_format,
                                         "instrument": self.options.replay_instrument}
             connector = self.registry.create("replay", context, settings)

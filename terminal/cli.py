@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -50,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="VENUE:SYMBOL for recordings that do not name one")
     parser.add_argument("--speed", type=_speed, default=1.0,
                         help="replay speed factor, or 'max' (default 1)")
+    parser.add_argument("--max-gap", type=float, default=None, metavar="SECONDS",
+                        help="when paced, let no idle stretch last longer than this "
+                        "(nights, files from different days)")
     parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                         help="stop after this many seconds")
     parser.add_argument("--stay", action="store_true",
@@ -113,7 +117,8 @@ async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
 
     options = EngineOptions(data_dir=data_dir, db_url=args.db_url, replay_paths=args.replay,
                             replay_format=args.replay_format,
-                            replay_instrument=args.instrument, speed=args.speed)
+                            replay_instrument=args.instrument, speed=args.speed,
+                            max_gap_s=args.max_gap)
     engine = Engine(options)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -125,13 +130,32 @@ async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
         print(f"error: {exc}", file=sys.stderr)
         await engine.stop()
         return 2
+    status = asyncio.get_running_loop().create_task(_report_status(engine))
     try:
         await engine.run(duration_s=args.duration, stay=args.stay)
     finally:
+        status.cancel()
         await engine.stop()
     summary = engine.summary()
     _write_summary(summary, args.summary_json)
     return 0 if summary["ok"] else 1
+
+
+STATUS_EVERY_S = 10.0
+
+
+async def _report_status(engine: Any) -> None:
+    """A line every few seconds so a long headless run shows it is alive."""
+    log = logging.getLogger("terminal")
+    while True:
+        await asyncio.sleep(STATUS_EVERY_S)
+        books = engine.books.summary()
+        usable = sum(1 for b in books.values() if b["usable"])
+        orders = engine.orders.working() if engine.orders else []
+        log.info("running: %d events, %d/%d books usable, %d bars built, %d working orders, "
+                 "%d fills", sum(engine.market_data.events.values()), usable, len(books),
+                 engine.bars_built, len(orders), len(engine.orders.fills if engine.orders
+                                                      else []))
 
 
 def _write_summary(summary: dict[str, Any], path: Path | None) -> None:

@@ -14,6 +14,9 @@ class ReplayConfig(BaseModel):
     paths: list[Path] = Field(min_length=1, description="Recorded files to play, merged by time")
     speed: float | Literal["max"] = Field(
         1.0, description="Speed factor: 1 = real time, 10 = ten times faster, max = no waiting")
+    max_gap: float | None = Field(
+        None, gt=0, description="Wall-clock seconds an idle stretch may last at most when paced "
+        "(nights, or files from different days); timestamps stay as recorded")
     format: str | None = Field(None, description="Force a file format instead of detecting it")
     instrument: str | None = Field(
         None, description="VENUE:SYMBOL for files that do not name their instrument")

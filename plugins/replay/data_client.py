@@ -77,6 +77,8 @@ class ReplayDataClient(DataClient):
         paced = speed != "max"
         factor = float(speed) if paced else 0.0
         first_ts: int | None = None
+        previous_ts = 0
+        max_gap = self._config.max_gap
         wall_start = 0.0
         count = 0
         on_time = sink.on_time
@@ -86,7 +88,12 @@ class ReplayDataClient(DataClient):
                     break
                 if paced:
                     if first_ts is None:
-                        first_ts, wall_start = ts, time.monotonic()
+                        first_ts, previous_ts, wall_start = ts, ts, time.monotonic()
+                    if max_gap is not None:
+                        gap = (ts - previous_ts) / 1e9 / factor
+                        if gap > max_gap:
+                            wall_start -= gap - max_gap  # skip the idle stretch
+                        previous_ts = ts
                     delay = wall_start + (ts - first_ts) / 1e9 / factor - time.monotonic()
                     if delay > 0.001:
                         await asyncio.sleep(delay)
