@@ -96,6 +96,7 @@ class BookSnapshot:
     ts_event: int
     ts_recv: int
     raw: dict[str, list[list[str]]] | None = field(default=None, compare=False)
+    depth: int = 0  # the subscribed depth the venue maintains (0 = not bounded)
 
 
 @dataclass(slots=True)

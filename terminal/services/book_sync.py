@@ -7,6 +7,7 @@ quotes, fills or signals until the next snapshot replaces it.
 
 from __future__ import annotations
 
+import zlib
 from collections import deque
 from dataclasses import dataclass
 
@@ -129,8 +130,72 @@ class BinanceSpotSync(BookSync):
         self._apply(delta, result)
 
 
+class KrakenChecksumSync(BookSync):
+    """Kraken v1: a snapshot, then updates whose levels replace or (volume 0) delete; after
+    each update the book is cut to the subscribed depth (Kraken sends no deletes for levels
+    that fall out of range) and the CRC32 in `c` is checked over the top 10 levels.
+
+    The checksum is computed over the venue's own text, so each level's price and volume
+    strings are kept beside the book: for the 10 best asks (ascending) then the 10 best bids
+    (descending), price and volume with the '.' removed and leading zeros stripped.
+    """
+
+    name = "kraken_crc32"
+
+    def __init__(self, book: OrderBook) -> None:
+        super().__init__(book)
+        self._depth = 0
+        self._text: dict[str, dict[float, tuple[str, str]]] = {"a": {}, "b": {}}
+        self.checksums_verified = 0
+
+    def on_snapshot(self, snap: BookSnapshot) -> SyncResult:
+        self._depth = snap.depth
+        raw = snap.raw or {}
+        self._text = {
+            side: {level[0]: (text[0], text[1])
+                   for level, text in zip(levels, raw.get(side, ()), strict=True)}
+            for side, levels in (("a", snap.asks), ("b", snap.bids))}
+        return super().on_snapshot(snap)
+
+    def _apply(self, delta: BookDelta, result: SyncResult) -> None:
+        super()._apply(delta, result)
+        raw = delta.raw or {}
+        for side, levels in (("a", delta.asks), ("b", delta.bids)):
+            text = self._text[side]
+            for level, strings in zip(levels, raw.get(side, ()), strict=True):
+                if level[1] > 0.0:
+                    text[level[0]] = (strings[0], strings[1])
+                else:
+                    text.pop(level[0], None)
+        if self._depth:
+            dropped_bids, dropped_asks = self.book.truncate(self._depth)
+            for price in dropped_bids:
+                self._text["b"].pop(price, None)
+            for price in dropped_asks:
+                self._text["a"].pop(price, None)
+        if delta.checksum is not None:
+            computed = self.checksum()
+            if computed != delta.checksum:
+                self._go_stale(result, f"checksum mismatch: venue {delta.checksum}, "
+                                       f"book {computed}")
+            else:
+                self.checksums_verified += 1
+
+    def checksum(self) -> int:
+        bids, asks = self.book.top(10)
+        text = self._text
+        parts = [_checksum_text(*text["a"][price]) for price, _ in asks]
+        parts += [_checksum_text(*text["b"][price]) for price, _ in bids]
+        return zlib.crc32("".join(parts).encode("ascii"))
+
+
+def _checksum_text(price: str, volume: str) -> str:
+    return price.replace(".", "").lstrip("0") + volume.replace(".", "").lstrip("0")
+
+
 POLICIES: dict[str, type[BookSync]] = {
     "BINANCE": BinanceSpotSync,
+    "KRAKEN": KrakenChecksumSync,
 }
 
 

@@ -57,11 +57,18 @@ class _Side:
         levels = self.levels
         return [(p, levels[p]) for p in prices]
 
-    def truncate(self, depth: int) -> None:
-        keep = self.sorted_levels(depth)
-        self.clear()
-        for price, size in keep:
-            self.set(price, size)
+    def truncate(self, depth: int) -> list[float]:
+        """Keep the best `depth` levels; return the prices dropped."""
+        excess = len(self.levels) - depth
+        if excess <= 0:
+            return []
+        if self._sign < 0:
+            dropped = heapq.nsmallest(excess, self.levels)
+        else:
+            dropped = heapq.nlargest(excess, self.levels)
+        for price in dropped:
+            self.set(price, 0.0)
+        return dropped
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -108,6 +115,6 @@ class OrderBook:
         """The best `depth` levels per side, best first."""
         return self.bids.sorted_levels(depth), self.asks.sorted_levels(depth)
 
-    def truncate(self, depth: int) -> None:
-        self.bids.truncate(depth)
-        self.asks.truncate(depth)
+    def truncate(self, depth: int) -> tuple[list[float], list[float]]:
+        """Keep the best `depth` levels per side; return the bid and ask prices dropped."""
+        return self.bids.truncate(depth), self.asks.truncate(depth)

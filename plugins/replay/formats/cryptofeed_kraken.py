@@ -50,6 +50,12 @@ def _side(levels: list[list[str]], out: list[Level], raw: list[list[str]],
     return latest
 
 
+def _depth(channel: str) -> int:
+    """The subscribed depth from a channel name like "book-1000" (0 when absent)."""
+    _, _, digits = channel.partition("-")
+    return int(digits) if digits.isdigit() else 0
+
+
 class KrakenDecoder:
     def __init__(self) -> None:
         self._ids: dict[str, InstrumentId] = {}
@@ -67,7 +73,7 @@ class KrakenDecoder:
         channel: str = msg[-2]
         iid = self.iid(msg[-1])
         if channel.startswith("book"):
-            return (self._book(ts, iid, msg[1:-2]),)
+            return (self._book(ts, iid, msg[1:-2], _depth(channel)),)
         if channel == "trade":
             return tuple(
                 Trade(iid, float(t[0]), float(t[1]),
@@ -86,7 +92,7 @@ class KrakenDecoder:
         return ()
 
     @staticmethod
-    def _book(ts: int, iid: InstrumentId, payloads: list[dict[str, Any]]
+    def _book(ts: int, iid: InstrumentId, payloads: list[dict[str, Any]], depth: int
               ) -> BookSnapshot | BookDelta:
         bids: list[Level] = []
         asks: list[Level] = []
@@ -108,5 +114,5 @@ class KrakenDecoder:
         raw = {"a": raw_asks, "b": raw_bids}
         ts_event = epoch_to_ns(latest[1]) if latest[1] else ts
         if snapshot:
-            return BookSnapshot(iid, bids, asks, 0, ts_event, ts, raw)
+            return BookSnapshot(iid, bids, asks, 0, ts_event, ts, raw, depth)
         return BookDelta(iid, bids, asks, 0, 0, ts_event, ts, checksum, raw)
