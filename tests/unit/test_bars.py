@@ -24,6 +24,8 @@ def test_bar_closes_on_time_without_a_next_trade():
     agg.on_time(T0 + 59 * S)
     assert closed == []
     agg.on_time(T0 + 60 * S)
+    assert closed == []  # exactly at the end: a bar stamped at its close may still arrive
+    agg.on_time(T0 + 60 * S + 1)
     assert len(closed) == 1
     bar = closed[0]
     assert (bar.ts, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.trades) == (
@@ -35,7 +37,7 @@ def test_gaps_stay_gaps_and_buckets_are_exact():
     agg.on_trade(trade(T0, 1.0))
     agg.on_trade(trade(T0 + 59 * S + 999_999_999, 2.0))
     agg.on_trade(trade(T0 + 5 * 60 * S, 3.0))  # four empty minutes in between
-    agg.on_time(T0 + 6 * 60 * S)
+    agg.on_time(T0 + 6 * 60 * S + 1)
     assert [b.ts for b in closed] == [T0, T0 + 5 * 60 * S]
     assert (closed[0].open, closed[0].close, closed[0].trades) == (1.0, 2.0, 2)
 
@@ -56,6 +58,6 @@ def test_nan_and_non_positive_prints_are_rejected_not_spread():
     agg.on_trade(trade(T0 + S, 0.0))
     agg.on_trade(trade(T0 + 2 * S, 1.5, math.nan))
     agg.on_trade(trade(T0 + 3 * S, 1.5, 0.0))  # zero-size print is valid
-    agg.on_time(T0 + 60 * S)
+    agg.on_time(T0 + 60 * S + 1)
     assert agg.stats.rejected_trades == 3
     assert len(closed) == 1 and closed[0].close == 1.5 and closed[0].volume == 0.0
