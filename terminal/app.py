@@ -25,7 +25,7 @@ from terminal.model.portfolio import Account
 from terminal.persistence.db import Database, default_url
 from terminal.plugin_host.base import Connector, DataClient, PluginContext
 from terminal.plugin_host.registry import PluginRegistry
-from terminal.services.bars import NS_PER_MINUTE, BarAggregator
+from terminal.services.bars import BarBuilder
 from terminal.services.books import BookManager
 from terminal.services.execution import OrderManager
 from terminal.services.instruments import InstrumentService
@@ -33,6 +33,7 @@ from terminal.services.market_data import MarketDataService
 from terminal.services.portfolio import Portfolio
 from terminal.services.recorder import Recorder
 from terminal.services.risk import RiskGate
+from terminal.services.timeframes import parse_timeframe
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class EngineOptions:
     replay_instrument: str | None = None
     speed: float | Literal["max"] = 1.0
     max_gap_s: float | None = None
-    bar_interval_ns: int = NS_PER_MINUTE
+    bar_timeframes: list[str] = field(default_factory=lambda: ["1m"])
     broker: str = "paper"
     broker_settings: dict[str, Any] = field(default_factory=dict)
     starting_balances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BALANCES))
@@ -70,8 +71,8 @@ class Engine:
         self.books = BookManager(self.bus)
         self.bars_built = 0
         self.bars_from_feed = 0
-        self.aggregator = BarAggregator(options.bar_interval_ns, self._on_built_bar,
-                                        on_update=self._on_forming_bar)
+        self.aggregator = BarBuilder([parse_timeframe(s) for s in options.bar_timeframes],
+                                     self._on_built_bar, on_update=self._on_forming_bar)
         self.market_data = MarketDataService(self.bus, self.instruments, self.books,
                                              self.aggregator, on_time=self._on_time,
                                              on_bar=self._on_feed_bar)
@@ -248,12 +249,13 @@ class Engine:
             "instruments": sorted(str(i) for i in md.instruments_seen),
             "books": self.books.summary(),
             "bars": {
-                "interval_seconds": self.options.bar_interval_ns // 1_000_000_000,
+                "timeframes": list(self.options.bar_timeframes),
                 "built_from_trades": self.bars_built,
                 "received_from_feed": self.bars_from_feed,
                 "stored": self.recorder.bars_stored if self.recorder else 0,
                 "forming_at_end": len(self.aggregator.forming()),
-                "late_trades": dict(self.aggregator.stats.late_trades),
+                "late_trades": self.aggregator.late_trades(),
+                "rejected_trades": self.aggregator.rejected_trades(),
             },
             "orders": {
                 "total": len(list(orders)),

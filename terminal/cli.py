@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-gap", type=float, default=None, metavar="SECONDS",
                         help="when paced, let no idle stretch last longer than this "
                         "(nights, files from different days)")
+    parser.add_argument("--bars", default="1m", metavar="TF[,TF...]",
+                        help="timeframes to build from trades, e.g. 1m,5m,1h or "
+                        "'1d@17:00 America/New_York' (default 1m)")
     parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                         help="stop after this many seconds")
     parser.add_argument("--stay", action="store_true",
@@ -118,8 +121,13 @@ async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
     options = EngineOptions(data_dir=data_dir, db_url=args.db_url, replay_paths=args.replay,
                             replay_format=args.replay_format,
                             replay_instrument=args.instrument, speed=args.speed,
-                            max_gap_s=args.max_gap)
-    engine = Engine(options)
+                            max_gap_s=args.max_gap,
+                            bar_timeframes=[t.strip() for t in args.bars.split(",") if t.strip()])
+    try:
+        engine = Engine(options)
+    except TerminalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):

@@ -159,3 +159,29 @@ class BarAggregator:
     def _to_bar(self, iid: InstrumentId, bar: _Forming, *, closed: bool) -> Bar:
         return Bar(iid, self.interval_ns, bar.ts, bar.open, bar.high, bar.low, bar.close,
                    bar.volume, bar.trades, closed)
+
+
+class BarBuilder:
+    """Builds bars for several timeframes at once from the same trades."""
+
+    def __init__(self, timeframes: list[Timeframe], on_close: Callable[[Bar], None],
+                 on_update: Callable[[Bar], None] | None = None) -> None:
+        self.aggregators = [BarAggregator(tf, on_close, on_update) for tf in timeframes]
+
+    def on_trade(self, trade: Trade) -> None:
+        for agg in self.aggregators:
+            agg.on_trade(trade)
+
+    def on_time(self, now_ns: int) -> None:
+        for agg in self.aggregators:
+            agg.on_time(now_ns)
+
+    def forming(self) -> list[Bar]:
+        return [bar for agg in self.aggregators for bar in agg.forming()]
+
+    def late_trades(self) -> dict[str, dict[str, int]]:
+        return {agg.timeframe.label: dict(agg.stats.late_trades) for agg in self.aggregators
+                if agg.stats.late_trades}
+
+    def rejected_trades(self) -> int:
+        return max((agg.stats.rejected_trades for agg in self.aggregators), default=0)

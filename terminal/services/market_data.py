@@ -16,7 +16,7 @@ from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument, generic_instrument
 from terminal.model.market import Bar, BookDelta, BookSnapshot, Quote, Trade
 from terminal.plugin_host.base import InputProblem
-from terminal.services.bars import BarAggregator
+from terminal.services.bars import BarBuilder
 from terminal.services.books import BookManager
 from terminal.services.instruments import InstrumentService
 
@@ -27,7 +27,7 @@ MAX_PROBLEMS_KEPT = 1000
 
 class MarketDataService:
     def __init__(self, bus: EventBus, instruments: InstrumentService, books: BookManager,
-                 aggregator: BarAggregator, on_time: Callable[[int], None] | None = None,
+                 aggregator: BarBuilder, on_time: Callable[[int], None] | None = None,
                  on_bar: Callable[[Bar], None] | None = None) -> None:
         self._bus = bus
         self._instruments = instruments

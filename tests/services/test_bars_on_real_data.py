@@ -1,6 +1,7 @@
 """Bars built by the engine from real trades and bars, checked against pandas."""
 
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pandas as pd
 import pytest
@@ -65,7 +66,7 @@ def test_gapped_minute_bars_keep_their_gaps_when_resampled():
     events = list(events)
     minutes = [e for _, e in events if isinstance(e, Bar)]
     assert len(minutes) == 13681
-    steps = {b.ts - a.ts for a, b in zip(minutes, minutes[1:], strict=False)}
+    steps = {b.ts - a.ts for a, b in pairwise(minutes)}
     assert max(steps) == 8 * 60 * 10**9  # the gaps are in the input
     ours, _ = build(events, "5m", kind=Bar)
     expected = pandas_bars(frame(minutes), "5min")
