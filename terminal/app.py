@@ -49,6 +49,7 @@ class EngineOptions:
     replay_paths: list[Path] = field(default_factory=list)
     replay_format: str | None = None
     replay_instrument: str | None = None
+    instrument_files: list[Path] = field(default_factory=list)
     speed: float | Literal["max"] = 1.0
     max_gap_s: float | None = None
     bar_timeframes: list[str] = field(default_factory=lambda: ["1m"])
@@ -145,7 +146,8 @@ class Engine:
                                         "speed": self.options.speed,
                                         "max_gap": self.options.max_gap_s,
                                         "format": self.options.replay_format,
-                                        "instrument": self.options.replay_instrument}
+                                        "instrument": self.options.replay_instrument,
+                                        "instruments": self.options.instrument_files}
             connector = self.registry.create("replay", context, settings)
             self.connectors["replay"] = connector
             if connector.data is not None:

@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="force the recording format (an unknown name lists the known ones)")
     parser.add_argument("--instrument", default=None,
                         help="VENUE:SYMBOL for recordings that do not name one")
+    parser.add_argument("--instruments", nargs="+", type=Path, default=[], metavar="PATH",
+                        help="exchange metadata files (cryptofeed captures of Binance "
+                        "exchangeInfo, Coinbase products, Kraken AssetPairs) whose tick and "
+                        "lot sizes are announced before the replay")
     parser.add_argument("--speed", type=_speed, default=1.0,
                         help="replay speed factor, or 'max' (default 1)")
     parser.add_argument("--max-gap", type=float, default=None, metavar="SECONDS",
@@ -72,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.instruments and not args.replay:
+        parser.error("--instruments needs --replay")
     if args.command == "plugins":
         return _plugins(args)
     return _run(args)
@@ -120,7 +127,8 @@ async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
 
     options = EngineOptions(data_dir=data_dir, db_url=args.db_url, replay_paths=args.replay,
                             replay_format=args.replay_format,
-                            replay_instrument=args.instrument, speed=args.speed,
+                            replay_instrument=args.instrument,
+                            instrument_files=args.instruments, speed=args.speed,
                             max_gap_s=args.max_gap,
                             bar_timeframes=[t.strip() for t in args.bars.split(",") if t.strip()])
     try:

@@ -20,6 +20,10 @@ class ReplayConfig(BaseModel):
     format: str | None = Field(None, description="Force a file format instead of detecting it")
     instrument: str | None = Field(
         None, description="VENUE:SYMBOL for files that do not name their instrument")
+    instruments: list[Path] = Field(
+        default_factory=list, description="Exchange metadata files whose instruments are "
+        "announced before playback (cryptofeed captures of Binance exchangeInfo, Coinbase "
+        "products, Kraken AssetPairs)")
 
     @field_validator("speed")
     @classmethod
@@ -28,7 +32,7 @@ class ReplayConfig(BaseModel):
             raise ValueError("speed must be positive or 'max'")
         return value
 
-    @field_validator("paths")
+    @field_validator("paths", "instruments")
     @classmethod
     def _exist(cls, paths: list[Path]) -> list[Path]:
         missing = [str(p) for p in paths if not p.is_file()]

@@ -12,6 +12,7 @@ from typing import Any
 from plugins.replay.config import ReplayConfig
 from plugins.replay.formats import open_recording
 from plugins.replay.formats.base import ReadReport, ReplayEvent
+from plugins.replay.formats.cryptofeed_ref import read_instrument_file
 from terminal.core.errors import DataError
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument
@@ -30,6 +31,7 @@ class ReplayDataClient(DataClient):
         self._stop = asyncio.Event()
         self.reports: list[ReadReport] = []
         self.errors: list[str] = []
+        self.instrument_files: list[dict[str, Any]] = []
         self.events = 0
         self.done = False
 
@@ -53,6 +55,31 @@ class ReplayDataClient(DataClient):
             Instrument: sink.on_instrument,
         }
 
+    async def _announce_instruments(self, sink: MarketDataSink) -> None:
+        """Deliver the metadata files' instruments, so the recordings' bare ones never
+        stand in for them."""
+        for path in self._config.instruments:
+            skipped: dict[str, str] = {}
+            try:
+                # a 2 MB exchangeInfo takes ~50 ms to parse: off the loop
+                instruments = await asyncio.to_thread(read_instrument_file, path, skipped)
+            except DataError as exc:
+                self.errors.append(str(exc))
+                log.error("cannot read instruments from %s: %s", path, exc)
+                continue
+            if skipped:
+                examples = "; ".join(f"{k}: {v}" for k, v in list(skipped.items())[:3])
+                log.info("%s: %d entries skipped (%s%s)", path, len(skipped), examples,
+                         "; ..." if len(skipped) > 3 else "")
+            self.instrument_files.append({"path": str(path), "instruments": len(instruments),
+                                          "skipped": len(skipped)})
+            for count, instrument in enumerate(instruments, 1):
+                if self._stop.is_set():
+                    return
+                sink.on_instrument(instrument)
+                if count % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+
     def _open_all(self) -> list[Iterator[tuple[int, ReplayEvent]]]:
         iid = InstrumentId.parse(self._config.instrument) if self._config.instrument else None
         streams = []
@@ -70,6 +97,7 @@ class ReplayDataClient(DataClient):
     async def run(self) -> None:
         sink = self._ctx.market_data
         table = self._dispatch_table(sink)
+        await self._announce_instruments(sink)
         streams = self._open_all()
         merged: Iterator[tuple[int, ReplayEvent]] = (
             streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda e: e[0]))
@@ -124,5 +152,6 @@ class ReplayDataClient(DataClient):
             "files": [{"path": r.source, "format": r.format, "rows": r.rows,
                        "events": r.events, "bad_rows": r.bad_rows, "notes": list(r.notes)}
                       for r in self.reports],
+            "instrument_files": list(self.instrument_files),
             "errors": list(self.errors),
         }

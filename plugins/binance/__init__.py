@@ -1,0 +1,1 @@
+"""Binance spot: exchange metadata parsing now; the live connector comes later."""

@@ -1,0 +1,1 @@
+"""Coinbase (legacy Pro API): product metadata parsing now; the live connector comes later."""

@@ -1,0 +1,1 @@
+"""Kraken spot: asset pair metadata parsing now; the live connector comes later."""
