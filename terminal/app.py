@@ -154,7 +154,7 @@ class Engine:
                 await connector.data.connect()
         if not self.replaying:
             self.tasks.spawn(self._live_ticker(), "bar-clock")
-        self.db.audit.record(self.clock.now_ns(), "engine", "system.start", "engine",
+        self.db.audit.record(time.time_ns(), "engine", "system.start", "engine",
                              {"replay": [str(p) for p in self.options.replay_paths]})
 
     async def _start_broker(self, context: PluginContext) -> None:
@@ -187,21 +187,28 @@ class Engine:
 
     async def run(self, duration_s: float | None = None, stay: bool = False) -> None:
         """Run the data clients until the finite ones end (unless `stay`), the duration
-        passes, or `request_stop` is called."""
+        passes, or `request_stop` is called. Data clients keep running until `stop`."""
+        loop = asyncio.get_running_loop()
         started = time.monotonic()
+        clients = self.data_clients()
         runners = [self.tasks.spawn(client.run(), f"data:{type(client).__name__}")
-                   for client in self.data_clients()]
-        finite = [t for t, c in zip(runners, self.data_clients(), strict=True) if c.finite]
-        waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._stopping.wait())]
-        if finite and not stay:
-            waiters.append(asyncio.ensure_future(asyncio.gather(*finite,
-                                                                return_exceptions=True)))
-        timeout = duration_s if duration_s is not None else None
-        _done, pending = await asyncio.wait(waiters, timeout=timeout,
-                                           return_when=asyncio.FIRST_COMPLETED)
-        for fut in pending:
-            fut.cancel()
-        self._run_wall = time.monotonic() - started
+                   for client in clients]
+        finite = {t for t, c in zip(runners, clients, strict=True) if c.finite}
+        stop_waiter = loop.create_task(self._stopping.wait())
+        deadline = None if duration_s is None else loop.time() + duration_s
+        try:
+            while stay or finite:
+                timeout = None if deadline is None else max(0.0, deadline - loop.time())
+                watched: set[asyncio.Future[Any]] = {stop_waiter, *(() if stay else finite)}
+                done, _ = await asyncio.wait(watched, timeout=timeout,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if stop_waiter in done or (deadline is not None and loop.time() >= deadline):
+                    break
+                finite -= done
+        finally:
+            stop_waiter.cancel()
+            await asyncio.gather(stop_waiter, return_exceptions=True)
+            self._run_wall = time.monotonic() - started
 
     def request_stop(self) -> None:
         self._stopping.set()
@@ -219,10 +226,12 @@ class Engine:
         await self.tasks.cancel_all()
         if self.db is not None:
             account = self.portfolio.account
+            account.ts_updated = max(account.ts_updated, self.clock.now_ns())
             self.db.accounts.snapshot(account)
             for position in self.portfolio.positions.values():
                 self.db.positions.save(account.account_id, position)
-            self.db.audit.record(self.clock.now_ns(), "engine", "system.stop", "engine", {})
+            self.db.audit.record(time.time_ns(), "engine", "system.stop", "engine",
+                                 {"market_ts": self.clock.now_ns()})
             self.db.close()
 
     # report ---------------------------------------------------------------------------
@@ -241,6 +250,10 @@ class Engine:
             errors.append(f"{self.bus.handler_errors} event handler errors (see the log)")
         if self.recorder is not None and self.recorder.errors:
             errors.append(f"{self.recorder.errors} failed writes of bars")
+        for file in replay.get("files", []):
+            if file["bad_rows"] and not file["rows"]:
+                errors.append(f"{file['path']}: none of its {file['bad_rows']} rows could be "
+                              f"read as {file['format']}")
         orders = self.orders.orders.values() if self.orders else []
         wall = self._run_wall or 1e-9
         return {
@@ -271,8 +284,18 @@ class Engine:
                 "count": sum(f["bad_rows"] for f in replay.get("files", [])),
                 "examples": [str(p) for p in md.problems[:20]],
             },
+            "quality": md.quality.summary(),
+            "warnings": self._warnings(),
             "errors": errors,
         }
+
+    def _warnings(self) -> list[str]:
+        """Things that did not fail but that a user should know about."""
+        out = []
+        for iid, book in self.books.summary().items():
+            if not book["usable"]:
+                out.append(f"{iid}: book not usable at the end ({book['stale_reason']})")
+        return out
 
 
 def _count(values: Any) -> dict[str, int]:

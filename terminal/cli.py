@@ -32,22 +32,62 @@ def _speed(text: str) -> float | str:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, not {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return value
+
+
+def _instrument_id(text: str) -> str:
+    from terminal.core.errors import InstrumentError
+    from terminal.model.ids import InstrumentId
+
+    try:
+        return str(InstrumentId.parse(text))
+    except InstrumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(text: str) -> str:
+    if text.upper() not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"choose one of {', '.join(LOG_LEVELS)}")
+    return text.upper()
+
+
+def build_plugins_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trading-terminal plugins",
+                                     description="Installed plugins and their status.")
+    sub = parser.add_subparsers(dest="plugins_command", metavar="list")
+    listing = sub.add_parser("list", help="installed plugins and their status")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trading-terminal", description="Trading Terminal: charts, order books, order "
-        "entry, local signal and risk engines, and a localhost API.")
+        "entry, local signal and risk engines, and a localhost API.",
+        epilog="Other commands: `trading-terminal plugins list [--json]`.", allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help=f"where the database and logs live (default {default_data_dir()})")
     parser.add_argument("--db-url", default=None,
                         help="any SQLAlchemy URL (default: SQLite file in the data dir)")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", type=_log_level, default="INFO",
+                        help=f"one of {', '.join(LOG_LEVELS)} (default INFO)")
     parser.add_argument("--headless", action="store_true", help="run the engine without a window")
     parser.add_argument("--replay", nargs="+", type=Path, default=[], metavar="PATH",
                         help="recorded files to play (merged by time)")
     parser.add_argument("--format", dest="replay_format", default=None,
                         help="force the recording format (an unknown name lists the known ones)")
-    parser.add_argument("--instrument", default=None,
+    parser.add_argument("--instrument", type=_instrument_id, default=None,
                         help="VENUE:SYMBOL for recordings that do not name one")
     parser.add_argument("--instruments", nargs="+", type=Path, default=[], metavar="PATH",
                         help="exchange metadata files (cryptofeed captures of Binance "
@@ -55,34 +95,53 @@ def build_parser() -> argparse.ArgumentParser:
                         "lot sizes are announced before the replay")
     parser.add_argument("--speed", type=_speed, default=1.0,
                         help="replay speed factor, or 'max' (default 1)")
-    parser.add_argument("--max-gap", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--max-gap", type=_positive_seconds, default=None, metavar="SECONDS",
                         help="when paced, let no idle stretch last longer than this "
                         "(nights, files from different days)")
     parser.add_argument("--bars", default="1m", metavar="TF[,TF...]",
                         help="timeframes to build from trades, e.g. 1m,5m,1h or "
                         "'1d@17:00 America/New_York' (default 1m)")
-    parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--duration", type=_positive_seconds, default=None, metavar="SECONDS",
                         help="stop after this many seconds")
     parser.add_argument("--stay", action="store_true",
                         help="keep running after the replay ends (until Ctrl-C or --duration)")
     parser.add_argument("--summary-json", type=Path, default=None, metavar="PATH",
                         help="write the run summary here as JSON")
-    sub = parser.add_subparsers(dest="command")
-    plugins = sub.add_parser("plugins", help="list the installed plugins")
-    plugins_sub = plugins.add_subparsers(dest="plugins_command", required=True)
-    listing = plugins_sub.add_parser("list", help="installed plugins and their status")
-    listing.add_argument("--json", action="store_true")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["plugins"]:
+        plugins_parser = build_plugins_parser()
+        plugins_args = plugins_parser.parse_args(argv[1:])
+        if plugins_args.plugins_command is None:
+            plugins_parser.error("say what to do: `trading-terminal plugins list [--json]`")
+        return _plugins(plugins_args)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.instruments and not args.replay:
         parser.error("--instruments needs --replay")
-    if args.command == "plugins":
-        return _plugins(args)
+    if args.instrument and len(args.replay) > 1:
+        parser.error("--instrument names the instrument of one recording; replay the files "
+                     "one at a time, or leave it out (each file then gets REPLAY:<file name>)")
+    problem = _check_paths(args)
+    if problem:
+        parser.error(problem)
     return _run(args)
+
+
+def _check_paths(args: argparse.Namespace) -> str | None:
+    """Mistakes that would otherwise only show after a whole replay (or as a traceback)."""
+    if args.data_dir is not None and args.data_dir.exists() and not args.data_dir.is_dir():
+        return f"--data-dir {args.data_dir} is a file, not a folder"
+    summary = args.summary_json
+    if summary is not None:
+        if summary.is_dir():
+            return f"--summary-json {summary} is a folder; give a file name"
+        if summary.parent.exists() and not summary.parent.is_dir():
+            return f"--summary-json {summary}: {summary.parent} is not a folder"
+    return None
 
 
 def _plugins(args: argparse.Namespace) -> int:
@@ -108,7 +167,21 @@ def _plugins(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from terminal.logging_setup import configure_logging
 
+    from terminal.core.errors import ConfigError
+    from terminal.datadir_lock import DataDirLock
+
     data_dir: Path = args.data_dir or default_data_dir()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"error: cannot create the data dir {data_dir}: {exc.strerror}", file=sys.stderr)
+        return 2
+    lock = DataDirLock(data_dir)
+    try:
+        lock.acquire()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     configure_logging(args.log_level, data_dir)
     if not args.headless:
         try:
@@ -118,7 +191,10 @@ def _run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         else:
             return int(launch(args))
-    return asyncio.run(_headless(args, data_dir))
+    try:
+        return asyncio.run(_headless(args, data_dir))
+    finally:
+        lock.release()
 
 
 async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
@@ -177,13 +253,20 @@ async def _report_status(engine: Any) -> None:
 def _write_summary(summary: dict[str, Any], path: Path | None) -> None:
     text = orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text + b"\n")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text + b"\n")
+        except OSError as exc:
+            print(f"error: cannot write the summary to {path}: {exc.strerror}; here it is:",
+                  file=sys.stderr)
+            sys.stdout.write(text.decode() + "\n")
     ev = summary["events"]
     print(f"processed {ev['total']} events ({summary['events_per_second']}/s) from "
           f"{len(summary['instruments'])} instruments; books {len(summary['books'])}; "
           f"bars built {summary['bars']['built_from_trades']}, stored {summary['bars']['stored']};"
           f" fills {summary['fills']}; rejected rows {summary['rejected_input_rows']['count']};"
           f" errors {len(summary['errors'])}")
+    for warning in summary.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     for err in summary["errors"]:
         print(f"error: {err}", file=sys.stderr)

@@ -35,7 +35,20 @@ class ReplayConfig(BaseModel):
     @field_validator("paths", "instruments")
     @classmethod
     def _exist(cls, paths: list[Path]) -> list[Path]:
-        missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
-            raise ValueError(f"no such file: {', '.join(missing)}")
+        problems = []
+        for path in paths:
+            if path.is_dir():
+                problems.append(f"{path} is a folder; give the files inside it")
+            elif not path.exists():
+                problems.append(f"no such file: {path}")
+            elif not path.is_file():
+                problems.append(f"{path} is not a regular file")
+        seen: set[Path] = set()
+        for path in paths:
+            key = path.resolve()
+            if key in seen:
+                problems.append(f"{path} is given twice (its events would play twice)")
+            seen.add(key)
+        if problems:
+            raise ValueError("; ".join(problems))
         return paths

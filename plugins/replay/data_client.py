@@ -12,6 +12,7 @@ from typing import Any
 from plugins.replay.config import ReplayConfig
 from plugins.replay.formats import open_recording
 from plugins.replay.formats.base import ReadReport, ReplayEvent
+from plugins.replay.formats.cryptofeed_binance import snapshot_siblings
 from plugins.replay.formats.cryptofeed_ref import read_instrument_file
 from terminal.core.errors import DataError
 from terminal.model.ids import InstrumentId
@@ -83,12 +84,18 @@ class ReplayDataClient(DataClient):
     def _open_all(self) -> list[Iterator[tuple[int, ReplayEvent]]]:
         iid = InstrumentId.parse(self._config.instrument) if self._config.instrument else None
         streams = []
+        merged_by_captures = {http.resolve() for path in self._config.paths
+                              if "BINANCE.ws." in path.name for http in snapshot_siblings(path)}
         for path in self._config.paths:
+            if path.resolve() in merged_by_captures:
+                log.info("%s: skipped, its snapshots are merged into the capture beside it",
+                         path)
+                continue
             try:
                 stream, report = open_recording(path, self._config.format, iid)
             except DataError as exc:
-                self.errors.append(str(exc))
-                log.error("cannot replay %s: %s", path, exc)
+                self.errors.append(str(exc))  # the message names the file
+                log.error("cannot replay: %s", exc)
                 continue
             self.reports.append(report)
             streams.append(stream)

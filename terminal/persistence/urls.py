@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -19,7 +20,16 @@ def default_url(data_dir: Path) -> str:
     return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
 
 
+# PostgreSQL URLs without a driver get the driver this terminal ships (psycopg 3);
+# "postgres://" is the spelling Heroku and many tools print
+_DRIVER_FOR_SCHEME = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg"}
+
+
 def parse_url(url: str | URL) -> URL:
+    if isinstance(url, str):
+        scheme, sep, rest = url.partition("://")
+        if sep and scheme in _DRIVER_FOR_SCHEME:
+            url = f"{_DRIVER_FOR_SCHEME[scheme]}://{rest}"
     try:
         return make_url(url)
     except ArgumentError:
@@ -35,11 +45,16 @@ def redact(url: URL) -> str:
 
 
 def scrub(text: str, url: URL) -> str:
-    """Remove the URL's password from text (a driver error message may quote it back)."""
+    """Remove the URL's password from text (a driver error message may quote it back).
+
+    Only whole occurrences are replaced: a short password must not blank out the letters
+    of ordinary words, which would garble the message and betray the password as well.
+    """
     password = url.password
     if password:
         for form in {str(password), quote_plus(str(password)), quote(str(password), safe="")}:
-            text = text.replace(form, "***")
+            pattern = rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])"
+            text = re.sub(pattern, "***", text)
     return text
 
 

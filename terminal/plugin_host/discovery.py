@@ -8,6 +8,7 @@ package only: the plugin's own code is not imported until it is loaded.
 from __future__ import annotations
 
 import importlib.util
+from importlib.machinery import PathFinder
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -29,12 +30,26 @@ class Discovered:
 
 
 def package_dir(package: str) -> Path:
-    try:
-        spec = importlib.util.find_spec(package)
-    except (ImportError, ValueError) as exc:
-        raise PluginError(f"package {package!r} cannot be found: {exc}") from exc
-    if spec is None or not spec.submodule_search_locations:
-        raise PluginError(f"{package!r} is not a package (a plugin must be a package)")
+    """The folder of a package, found without executing it or any parent package."""
+    locations: list[str] | None = None
+    spec = None
+    for depth in range(1, package.count(".") + 2):
+        spec = PathFinder.find_spec(".".join(package.split(".")[:depth]), locations)
+        if spec is None or spec.submodule_search_locations is None:
+            break
+        locations = list(spec.submodule_search_locations)
+    if spec is None:
+        # not on the file system (a frozen app): ask the import system, which may import
+        # parent packages; any failure there is the plugin's, reported as such
+        try:
+            spec = importlib.util.find_spec(package)
+        except Exception as exc:
+            raise PluginError(f"package {package!r} cannot be found: "
+                              f"{type(exc).__name__}: {exc}") from exc
+    if spec is None:
+        raise PluginError(f"package {package!r} cannot be found (is it installed?)")
+    if not spec.submodule_search_locations:
+        raise PluginError(f"{package!r} is a module; a plugin must be a package")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -52,4 +67,7 @@ def discover() -> list[Discovered]:
             found.append(Discovered(ep.name, package, dist, manifest, path, None))
         except PluginError as exc:
             found.append(Discovered(ep.name, package, dist, None, None, str(exc)))
+        except Exception as exc:  # whatever a broken distribution does, the host runs on
+            found.append(Discovered(ep.name, package, dist, None, None,
+                                    f"{type(exc).__name__}: {exc}"))
     return found

@@ -113,11 +113,17 @@ class PluginRegistry:
         try:
             config = entry.config_model.model_validate(settings)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                                 for e in exc.errors())
-            raise PluginError(f"plugin {plugin_id!r}: invalid settings: {problems}") from exc
+            problems = "; ".join(_setting_problem(e) for e in exc.errors())
+            raise PluginError(f"{plugin_id}: {problems}") from exc
         connector = entry.factory(context, config)
         if not isinstance(connector, Connector):
             raise PluginError(f"plugin {plugin_id!r}: factory returned "
                               f"{type(connector).__name__}, not a Connector")
         return connector
+
+
+def _setting_problem(error: Any) -> str:
+    """One pydantic error as a user reads it: `field: message` without pydantic's jargon."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    where = ".".join(str(p) for p in error["loc"])
+    return f"{where}: {message}" if where else message

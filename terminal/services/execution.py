@@ -8,6 +8,7 @@ never sends twice (the client order id is the idempotency key) and never loses a
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import NoReturn
@@ -145,7 +146,10 @@ class OrderManager:
         raise RiskRejected(reason, message)
 
     def _audit(self, action: str, subject: str, detail: dict[str, object]) -> None:
-        self._db.audit.record(self._clock.now_ns(), "engine", action, subject, detail)
+        # the audit log is in wall-clock time, also during a replay: it records what the
+        # terminal did and when; market time is in the detail where it matters
+        detail = {**detail, "market_ts": self._clock.now_ns()}
+        self._db.audit.record(time.time_ns(), "engine", action, subject, detail)
 
     def _update(self, order: Order) -> None:
         self._db.orders.save(order)

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MAX_PROBLEMS_KEPT = 1000
 QUALITY_CHECK_EVERY_NS = 1_000_000_000
+PROBLEMS_LOGGED = 20
 
 
 class MarketDataService:
@@ -120,4 +121,7 @@ class MarketDataService:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)
-        log.warning("bad input: %s", problem)
+        if self.problem_count <= PROBLEMS_LOGGED:
+            log.warning("bad input: %s", problem)
+        elif self.problem_count == PROBLEMS_LOGGED + 1:
+            log.warning("more bad input rows follow; the run summary counts them all")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from terminal.core.tasks import TaskTracker
@@ -27,6 +28,7 @@ class Recorder:
         self._pending: list[Bar] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._flush_scheduled = False
         self.bars_stored = 0
         self.instruments_stored = 0
@@ -42,14 +44,16 @@ class Recorder:
         self._task = self._tasks.spawn(self._periodic(), "recorder")
 
     async def stop(self) -> None:
+        # let a write in progress finish (never cancel it), then store what is left
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await self.flush()
 
     async def _periodic(self) -> None:
-        while True:
-            await asyncio.sleep(self._flush_interval_s)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._flush_interval_s)
             await self.flush()
 
     async def flush(self) -> None:

@@ -85,3 +85,22 @@ def test_repr_and_url_hide_the_password(db_url: str) -> None:
     if password:
         assert str(password) not in shown
         assert "***" in shown
+
+
+def test_a_short_password_does_not_garble_the_message() -> None:
+    from sqlalchemy.engine import make_url
+
+    from terminal.persistence.urls import scrub
+
+    url = make_url("postgresql+psycopg://tt:p@127.0.0.1:1/db")
+    text = 'connection to server at "127.0.0.1", port 1 failed: password=p accepting TCP/IP'
+    assert scrub(text, url) == ('connection to server at "127.0.0.1", port 1 failed: '
+                                'password=*** accepting TCP/IP')
+
+
+def test_postgres_urls_without_a_driver_use_psycopg() -> None:
+    from terminal.persistence.urls import parse_url
+
+    for text in ("postgres://u:pw@127.0.0.1/db", "postgresql://u:pw@127.0.0.1/db"):
+        assert parse_url(text).drivername == "postgresql+psycopg"
+    assert parse_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"

@@ -296,7 +296,7 @@ def test_l2_files() -> None:
     (update,) = data_events("l2/nautilus__binance_btcusdt-depth-update.csv")
     assert isinstance(update, BookDelta)
     assert (update.first_sequence, update.sequence, len(update.asks), len(update.bids)) == (
-        2098041693435, 2098041696700, 77, 23)
+        2098041693400 + 1, 2098041696700, 77, 23)
     assert sum(1 for _, q in update.asks + update.bids if q == 0) == 21
     assert update.raw is not None and update.raw["a"][0] == ["20472.80", "0.000"]
     (deribit,) = data_events("l2/nautilus__tardis_deribit_incremental_book_L2_BTC-PERPETUAL.csv")

@@ -158,13 +158,13 @@ def test_withheld_delete_crosses_the_book_which_goes_stale_then_recovers():
 
 
 def test_binance_depth_csv_pair_is_a_gap_and_a_new_snapshot_replaces_the_book():
-    """CASES 2: the update's first id 2098041693435 does not follow the snapshot's last id
-    2098021528332."""
+    """CASES 2: the update (first id 2098041693435, previous id pu 2098041693400) does not
+    follow the snapshot's last id 2098021528332."""
     events = [*book_events(L2 / "nautilus__binance_btcusdt-depth-snap.csv"),
               *book_events(L2 / "nautilus__binance_btcusdt-depth-update.csv")]
     snap, delta = events
     assert isinstance(snap, BookSnapshot) and snap.sequence == 2098021528332
-    assert isinstance(delta, BookDelta) and delta.first_sequence == 2098041693435
+    assert isinstance(delta, BookDelta) and delta.first_sequence == 2098041693400 + 1
     bus = EventBus()
     books = BookManager(bus)
     seen = Recorder(bus)

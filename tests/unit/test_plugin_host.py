@@ -114,3 +114,25 @@ def test_cli_plugins_list_json_shows_broken_plugin_and_builtins(site):
     text = subprocess.run([sys.executable, "-m", "terminal", "plugins", "list"],
                           capture_output=True, text=True, check=True, timeout=60).stdout
     assert "replay" in text and "paper" in text
+
+
+def test_plugin_in_a_subpackage_whose_parent_raises_is_not_imported(site):
+    parent = site / "ttbroken"
+    parent.mkdir()
+    (parent / "__init__.py").write_text("raise RuntimeError('parent executed')\n")
+    sub = parent / "sub"
+    sub.mkdir()
+    (sub / "__init__.py").write_text("")
+    (sub / "plugin.toml").write_text(GOOD_MANIFEST.format(id="nested", pkg="ttbroken.sub"))
+    info = site / "ttbroken-1.0.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ttbroken\nVersion: 1.0.0\n")
+    (info / "entry_points.txt").write_text("[trading_terminal.plugins]\nnested = ttbroken.sub\n")
+    registry = PluginRegistry()
+    entry = registry.get("nested")
+    assert entry.status is PluginStatus.AVAILABLE  # manifest read without running the parent
+    assert "ttbroken" not in sys.modules
+    with pytest.raises(PluginError, match="parent executed"):
+        registry.load("nested")
+    assert registry.get("nested").status is PluginStatus.BROKEN
+    assert registry.load("paper").status is PluginStatus.LOADED

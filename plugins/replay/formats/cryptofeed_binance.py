@@ -126,15 +126,19 @@ def read_http_snapshots(path: Path, report: ReadReport, decoder: BinanceDecoder,
             yield ts, snapshot
 
 
+def snapshot_siblings(ws_path: Path) -> list[Path]:
+    """The REST capture files a Binance websocket capture merges in (see sibling_snapshots)."""
+    return [http for http in sorted(ws_path.parent.glob("*BINANCE.http.*"))
+            if http != ws_path and http.is_file()]
+
+
 def sibling_snapshots(ws_path: Path, url: str, report: ReadReport,
                       decoder: BinanceDecoder) -> list[tuple[int, BookSnapshot]]:
     """REST depth snapshots from `*BINANCE.http.*` files in the capture's folder, in time
     order (stable), limited to the symbols the stream URL subscribes to when it names any."""
     symbols = stream_symbols(url)
     found: list[tuple[int, BookSnapshot]] = []
-    for http in sorted(ws_path.parent.glob("*BINANCE.http.*")):
-        if http == ws_path or not http.is_file():
-            continue
+    for http in snapshot_siblings(ws_path):
         for ts, snap in read_http_snapshots(http, report, decoder, source=str(http)):
             if not symbols or snap.instrument_id.symbol in symbols:
                 found.append((ts, snap))

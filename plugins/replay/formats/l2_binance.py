@@ -4,7 +4,9 @@
 Time rule: `timestamp` is epoch ms UTC and is both ts_event and ts_recv.
 Consecutive rows with the same (symbol, timestamp, first_update_id, last_update_id,
 update_type) form one event: `snap` rows one BookSnapshot (sequence = last_update_id),
-`set` rows one BookDelta (first_sequence = first_update_id, sequence = last_update_id).
+`set` rows one BookDelta (sequence = last_update_id; first_sequence = pu + 1 when the `pu`
+column holds the previous event's last id, as on futures streams, so the generic "first ==
+previous + 1" check becomes futures' "pu == previous u"; else first_update_id).
 qty 0 deletes a level. Price/qty strings are kept in `raw`. The venue is BINANCE (the file
 does not say spot or futures; the `pu` column suggests USD-M futures).
 """
@@ -79,8 +81,11 @@ class BinanceDepthCsv:
                     symbol = fields[0].strip()
                     if not symbol:
                         raise RowError("empty symbol", "symbol")
+                    first_id = _integer(fields[2], "first_update_id")
+                    pu = fields[8].strip() if len(fields) > 8 else ""
+                    previous = _integer(pu, "pu") if pu.isdigit() else -1  # -1 on snapshots
                     key = (symbol, _integer(fields[1], "timestamp") * MS,
-                           _integer(fields[2], "first_update_id"),
+                           previous + 1 if previous >= 0 else first_id,
                            _integer(fields[3], "last_update_id"), kind == "snap")
                     row = (key, side == "b", number(fields[6], "price"),
                            number(fields[7], "qty"), fields[6].strip(), fields[7].strip())
