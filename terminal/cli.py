@@ -165,10 +165,9 @@ def _plugins(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from terminal.logging_setup import configure_logging
-
     from terminal.core.errors import ConfigError
     from terminal.datadir_lock import DataDirLock
+    from terminal.logging_setup import configure_logging
 
     data_dir: Path = args.data_dir or default_data_dir()
     try:

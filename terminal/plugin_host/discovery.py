@@ -8,8 +8,8 @@ package only: the plugin's own code is not imported until it is loaded.
 from __future__ import annotations
 
 import importlib.util
-from importlib.machinery import PathFinder
 from dataclasses import dataclass
+from importlib.machinery import PathFinder
 from importlib.metadata import entry_points
 from pathlib import Path
 
