@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from bench import bar_insert, replay_throughput
+from bench import bar_insert, book_apply, replay_throughput
 
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     replay_throughput.main()
+    book_apply.main()
     bar_insert.main()
 
 

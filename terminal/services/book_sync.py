@@ -9,12 +9,31 @@ from __future__ import annotations
 
 import zlib
 from collections import deque
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass
+from typing import Protocol
 
 from terminal.model.market import BookDelta, BookSnapshot, Level
-from terminal.services.order_book import OrderBook
 
 MAX_BUFFERED_DIFFS = 10_000
+
+
+class Book(Protocol):
+    """What a sync policy needs of a book (ArrayBook, or the pure-Python OrderBook)."""
+
+    sequence: int
+    ts_event: int
+
+    @property
+    def bids(self) -> Sized: ...
+    @property
+    def asks(self) -> Sized: ...
+    def load(self, bids: Iterable[Level], asks: Iterable[Level]) -> None: ...
+    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None: ...
+    def best_bid(self) -> Level | None: ...
+    def best_ask(self) -> Level | None: ...
+    def top(self, depth: int) -> tuple[list[Level], list[Level]]: ...
+    def truncate(self, depth: int) -> tuple[list[float], list[float]]: ...
 
 
 @dataclass(slots=True)
@@ -33,7 +52,7 @@ class BookSync:
 
     name = "sequence"
 
-    def __init__(self, book: OrderBook) -> None:
+    def __init__(self, book: Book) -> None:
         self.book = book
         self.synced = False
         self.stale_reason: str | None = "no snapshot yet"
@@ -105,7 +124,7 @@ class BinanceSpotSync(BookSync):
 
     name = "binance_spot"
 
-    def __init__(self, book: OrderBook) -> None:
+    def __init__(self, book: Book) -> None:
         super().__init__(book)
         self._first_after_snapshot = False
 
@@ -142,7 +161,7 @@ class KrakenChecksumSync(BookSync):
 
     name = "kraken_crc32"
 
-    def __init__(self, book: OrderBook) -> None:
+    def __init__(self, book: Book) -> None:
         super().__init__(book)
         self._depth = 0
         self._text: dict[str, dict[float, tuple[str, str]]] = {"a": {}, "b": {}}

@@ -10,7 +10,7 @@ from terminal.core.topics import Kind, Topics
 from terminal.model.ids import InstrumentId
 from terminal.model.market import BookDelta, BookSnapshot, Level, Quote
 from terminal.services.book_sync import BookSync, SyncResult, policy_for
-from terminal.services.order_book import OrderBook
+from terminal.kernels.array_book import ArrayBook
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class _Tracked:
 
     def __init__(self, iid: InstrumentId) -> None:
         self.iid = iid
-        self.sync: BookSync = policy_for(iid.venue)(OrderBook())
+        self.sync: BookSync = policy_for(iid.venue)(ArrayBook())
         key = str(iid)
         self.book_topic = Topics.of(Kind.BOOK, key)
         self.quote_topic = Topics.of(Kind.QUOTE, key)

@@ -1,4 +1,7 @@
-"""One L2 order book: price -> size per side, with the best level found in O(1) amortised.
+"""A pure-Python L2 book: the reference the array kernel (terminal.kernels) is checked and
+benchmarked against. The engine runs on ArrayBook.
+
+Price -> size per side, with the best level found in O(1) amortised.
 
 Levels live in plain dicts; each side also keeps a heap of its prices with lazy deletion (a
 price whose level was removed is dropped when it reaches the top). Updates and top-of-book

@@ -184,7 +184,7 @@ def _row(bid: Level | None, ask: Level | None) -> list[float]:
 def test_binance_sync_policy_runs_on_array_book_like_on_order_book() -> None:
     stream = load_binance()
     iid = InstrumentId("BINANCE", "NKNUSDT")
-    syncs = [BinanceSpotSync(OrderBook()), BinanceSpotSync(ArrayBook())]  # type: ignore[arg-type]
+    syncs = [BinanceSpotSync(OrderBook()), BinanceSpotSync(ArrayBook())]
     for sync in syncs:
         sync.on_snapshot(BookSnapshot(iid, *stream.snapshot, stream.last_update_id, 0, 0))
     for frame in stream.frames:
@@ -206,7 +206,7 @@ def test_kraken_checksums_all_verify_on_array_book() -> None:
     for _ts, event in events:
         if isinstance(event, BookSnapshot):
             sync = syncs.setdefault(event.instrument_id,
-                                    KrakenChecksumSync(ArrayBook()))  # type: ignore[arg-type]
+                                    KrakenChecksumSync(ArrayBook()))
             sync.on_snapshot(event)
         elif isinstance(event, BookDelta):
             syncs[event.instrument_id].on_delta(event)
