@@ -164,14 +164,15 @@ class KrakenChecksumSync(BookSync):
     def __init__(self, book: Book) -> None:
         super().__init__(book)
         self._depth = 0
-        self._text: dict[str, dict[float, tuple[str, str]]] = {"a": {}, "b": {}}
+        # per level, its part of the checksum text, kept as levels change
+        self._text: dict[str, dict[float, str]] = {"a": {}, "b": {}}
         self.checksums_verified = 0
 
     def on_snapshot(self, snap: BookSnapshot) -> SyncResult:
         self._depth = snap.depth
         raw = snap.raw or {}
         self._text = {
-            side: {level[0]: (text[0], text[1])
+            side: {level[0]: _checksum_text(text[0], text[1])
                    for level, text in zip(levels, raw.get(side, ()), strict=True)}
             for side, levels in (("a", snap.asks), ("b", snap.bids))}
         return super().on_snapshot(snap)
@@ -183,7 +184,7 @@ class KrakenChecksumSync(BookSync):
             text = self._text[side]
             for level, strings in zip(levels, raw.get(side, ()), strict=True):
                 if level[1] > 0.0:
-                    text[level[0]] = (strings[0], strings[1])
+                    text[level[0]] = _checksum_text(strings[0], strings[1])
                 else:
                     text.pop(level[0], None)
         if self._depth:
@@ -203,8 +204,9 @@ class KrakenChecksumSync(BookSync):
     def checksum(self) -> int:
         bids, asks = self.book.top(10)
         text = self._text
-        parts = [_checksum_text(*text["a"][price]) for price, _ in asks]
-        parts += [_checksum_text(*text["b"][price]) for price, _ in bids]
+        asks_text, bids_text = text["a"], text["b"]
+        parts = [asks_text[price] for price, _ in asks]
+        parts += [bids_text[price] for price, _ in bids]
         return zlib.crc32("".join(parts).encode("ascii"))
 
 
