@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
+import re
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 from terminal.core.errors import InstrumentError
 
 ZERO = Decimal(0)
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
 
 
 def to_decimal(value: str | int | float | Decimal, *, field: str = "value") -> Decimal:
@@ -15,11 +17,14 @@ def to_decimal(value: str | int | float | Decimal, *, field: str = "value") -> D
         result = value
     elif isinstance(value, float):
         result = Decimal(repr(value))
+    elif isinstance(value, int):
+        result = Decimal(value)
     else:
-        try:
-            result = Decimal(str(value).strip())
-        except InvalidOperation as exc:
-            raise InstrumentError(f"{field}: {value!r} is not a number") from exc
+        text = str(value).strip()
+        # Decimal() also takes "1_000" and non-ASCII digits; a price on the wire never does
+        if not _PLAIN_NUMBER.match(text):
+            raise InstrumentError(f"{field}: {str(value)[:40]!r} is not a number")
+        result = Decimal(text)
     if not result.is_finite():
         raise InstrumentError(f"{field}: {value!r} is not finite")
     return result

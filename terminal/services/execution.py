@@ -9,41 +9,25 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import NoReturn
 
 from terminal.core.bus import EventBus
 from terminal.core.clock import Clock
-from terminal.core.errors import InvalidTransition, OrderError, RiskRejected
+from terminal.core.errors import InvalidTransition, OrderError, PersistenceError, RiskRejected
 from terminal.core.topics import Kind
 from terminal.model.ids import ClientOrderIdFactory, InstrumentId
-from terminal.model.instrument import Instrument
-from terminal.model.numbers import plain, snap, to_decimal
-from terminal.model.orders import Order, OrderStatus, OrderType, Side, TimeInForce
+from terminal.model.numbers import plain
+from terminal.model.orders import Order, OrderStatus
 from terminal.model.portfolio import Fill
 from terminal.persistence.db import Database
 from terminal.plugin_host.base import ExecutionClient
 from terminal.services.instruments import InstrumentService
+from terminal.services.order_request import OrderRequest, normalise, same_intent
 from terminal.services.portfolio import Portfolio
 from terminal.services.risk import RiskGate
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class OrderRequest:
-    instrument_id: InstrumentId
-    side: Side
-    type: OrderType
-    quantity: Decimal | str | float
-    price: Decimal | str | float | None = None
-    stop_price: Decimal | str | float | None = None
-    time_in_force: TimeInForce = TimeInForce.GTC
-    reduce_only: bool = False
-    source: str = "api"
-    client_order_id: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class OrderManager:
@@ -69,46 +53,38 @@ class OrderManager:
     def working(self) -> list[Order]:
         return [o for o in self.orders.values() if not o.status.is_terminal]
 
-    def _normalise(self, req: OrderRequest, instrument: Instrument) -> Order:
-        qty = instrument.floor_qty(to_decimal(req.quantity, field="quantity"))
-        price = None if req.price is None else to_decimal(req.price, field="price")
-        stop = None if req.stop_price is None else to_decimal(req.stop_price, field="stop_price")
-        # a buy never pays more than asked and a sell never gets less: round toward caution
-        rounding = ROUND_FLOOR if req.side is Side.BUY else ROUND_CEILING
-        if price is not None and instrument.tick_size:
-            price = snap(price, instrument.tick_size, rounding)
-        if stop is not None and instrument.tick_size:
-            stop = snap(stop, instrument.tick_size, ROUND_FLOOR)
-        now = self._clock.now_ns()
-        return Order(client_order_id=req.client_order_id or self._ids.next(),
-                     instrument_id=req.instrument_id, side=req.side, type=req.type,
-                     quantity=qty, price=price, stop_price=stop,
-                     time_in_force=req.time_in_force, reduce_only=req.reduce_only,
-                     source=req.source, ts_created=now, ts_updated=now, tags=dict(req.tags))
-
     async def submit(self, req: OrderRequest) -> Order:
-        """Place an order. Raises RiskRejected (nothing stored but the audit entry) when refused."""
-        if req.client_order_id:  # idempotent resubmission, also across restarts
-            known = self.orders.get(req.client_order_id) or \
-                self._db.orders.get(req.client_order_id)
-            if known is not None:
-                return known
+        """Place an order. A refused request raises RiskRejected and leaves no trace but
+        its audit entry: nothing in memory, nothing in the orders table."""
         if self._broker is None:
             raise OrderError("no broker is connected")
-        instrument = self._instruments.get(req.instrument_id)
+        instrument = self._instruments.get(req.instrument_id) \
+            if isinstance(req.instrument_id, InstrumentId) else None
         if instrument is None:
             self._reject_audit(req, "unknown_instrument", f"unknown instrument {req.instrument_id}")
         try:
-            order = self._normalise(req, instrument)
+            order = normalise(req, instrument, req.client_order_id or self._ids.next(),
+                              self._clock.now_ns())
+        except OrderError as exc:
+            self._reject_audit(req, "invalid_order", str(exc))
+        if req.client_order_id:  # a retry, also across restarts, is answered, never re-sent
+            known = self.orders.get(order.client_order_id) or \
+                self._db.orders.get(order.client_order_id)
+            if known is not None:
+                if same_intent(known, order):
+                    return known
+                self._reject_audit(req, "duplicate_client_order_id",
+                                   f"client order id {order.client_order_id} is already used by "
+                                   "a different order")
+        try:
             self.risk.check(order, instrument, len(self.working()))
         except RiskRejected as exc:
             self._reject_audit(req, exc.reason, str(exc))
-        except OrderError as exc:
-            self._reject_audit(req, "invalid_order", str(exc))
-        except Exception as exc:  # bad numbers etc.
-            self._reject_audit(req, "invalid_order", str(exc))
+        try:
+            self._db.orders.save(order)  # the intent is durable before anything is sent
+        except PersistenceError as exc:
+            self._reject_audit(req, "not_stored", f"the order could not be stored: {exc}")
         self.orders[order.client_order_id] = order
-        self._db.orders.save(order)
         self._audit("order.submit", order.client_order_id, {
             "instrument": str(order.instrument_id), "side": order.side.value,
             "type": order.type.value, "quantity": plain(order.quantity),
@@ -139,9 +115,10 @@ class OrderManager:
 
     def _reject_audit(self, req: OrderRequest, reason: str, message: str) -> NoReturn:
         self.rejections += 1
-        self._audit("order.rejected", req.client_order_id or "-", {
+        self._audit("order.rejected", str(req.client_order_id or "-")[:64], {
             "reason": reason, "message": message, "instrument": str(req.instrument_id),
-            "side": req.side.value, "quantity": str(req.quantity), "source": req.source})
+            "side": str(req.side), "quantity": str(req.quantity)[:64],
+            "source": str(req.source)[:64]})
         self._bus.emit(Kind.RISK, str(req.instrument_id), {"reason": reason, "message": message})
         raise RiskRejected(reason, message)
 
