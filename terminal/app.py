@@ -16,10 +16,11 @@ from typing import Any, Literal
 
 from terminal.core.bus import EventBus
 from terminal.core.clock import Clock, LiveClock, TestClock
-from terminal.core.errors import PluginError
+from terminal.core.errors import ConfigError, PluginError, TerminalError
 from terminal.core.lifecycle import Lifecycle
 from terminal.core.tasks import TaskTracker
 from terminal.core.topics import Kind
+from terminal.datadir_lock import DataDirLock
 from terminal.model.market import Bar
 from terminal.model.portfolio import Account
 from terminal.persistence.db import Database, default_url
@@ -87,6 +88,8 @@ class Engine:
         self.connectors: dict[str, Connector] = {}
         self.errors: list[str] = []
         self._stopping = asyncio.Event()
+        self._lock = DataDirLock(options.data_dir)
+        self._stopped = False
         self._started_wall = 0.0
         self._run_wall = 0.0
 
@@ -127,10 +130,16 @@ class Engine:
     async def start(self) -> None:
         self._started_wall = time.monotonic()
         self.bus.bind_loop(asyncio.get_running_loop())
-        self.options.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.options.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot use the data dir {self.options.data_dir}: "
+                              f"{exc.strerror}") from None
+        self._lock.acquire()  # one terminal per data dir
         url = self.options.db_url or default_url(self.options.data_dir)
         self.db = await asyncio.to_thread(Database.open, url)
         await asyncio.to_thread(self.db.migrate)
+        self.instruments.restore(await asyncio.to_thread(self.db.instruments.all))
         account_id = self.portfolio.account.account_id
         self.portfolio.restore(self.db.positions.all(account_id),
                                self.db.accounts.latest(account_id))
@@ -196,10 +205,12 @@ class Engine:
         finite = {t for t, c in zip(runners, clients, strict=True) if c.finite}
         stop_waiter = loop.create_task(self._stopping.wait())
         deadline = None if duration_s is None else loop.time() + duration_s
+        until_sources_end = bool(finite) and not stay  # else: until stopped or timed out
         try:
-            while stay or finite:
+            while finite or not until_sources_end:
                 timeout = None if deadline is None else max(0.0, deadline - loop.time())
-                watched: set[asyncio.Future[Any]] = {stop_waiter, *(() if stay else finite)}
+                watched: set[asyncio.Future[Any]] = {
+                    stop_waiter, *(finite if until_sources_end else ())}
                 done, _ = await asyncio.wait(watched, timeout=timeout,
                                              return_when=asyncio.FIRST_COMPLETED)
                 if stop_waiter in done or (deadline is not None and loop.time() >= deadline):
@@ -214,6 +225,9 @@ class Engine:
         self._stopping.set()
 
     async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         for connector in self.connectors.values():
             try:
                 if connector.data is not None:
@@ -225,14 +239,19 @@ class Engine:
         await self.lifecycle.stop_all()  # the recorder flushes before stray tasks are cancelled
         await self.tasks.cancel_all()
         if self.db is not None:
-            account = self.portfolio.account
-            account.ts_updated = max(account.ts_updated, self.clock.now_ns())
-            self.db.accounts.snapshot(account)
-            for position in self.portfolio.positions.values():
-                self.db.positions.save(account.account_id, position)
-            self.db.audit.record(time.time_ns(), "engine", "system.stop", "engine",
-                                 {"market_ts": self.clock.now_ns()})
-            self.db.close()
+            try:
+                account = self.portfolio.account
+                account.ts_updated = max(account.ts_updated, self.clock.now_ns())
+                self.db.accounts.snapshot(account)
+                for position in self.portfolio.positions.values():
+                    self.db.positions.save(account.account_id, position)
+                self.db.audit.record(time.time_ns(), "engine", "system.stop", "engine",
+                                     {"market_ts": self.clock.now_ns()})
+            except TerminalError as exc:
+                self.errors.append(f"saving the account at shutdown failed: {exc}")
+            finally:
+                self.db.close()
+        self._lock.release()
 
     # report ---------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:

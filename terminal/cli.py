@@ -133,8 +133,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check_paths(args: argparse.Namespace) -> str | None:
     """Mistakes that would otherwise only show after a whole replay (or as a traceback)."""
+    if args.data_dir is not None and not str(args.data_dir).strip():
+        return "--data-dir is empty"
     if args.data_dir is not None and args.data_dir.exists() and not args.data_dir.is_dir():
         return f"--data-dir {args.data_dir} is a file, not a folder"
+    timeframes = [t.strip() for t in args.bars.split(",") if t.strip()]
+    if len(set(timeframes)) != len(timeframes):
+        return f"--bars {args.bars}: a timeframe is given twice"
     summary = args.summary_json
     if summary is not None:
         if summary.is_dir():
@@ -165,8 +170,6 @@ def _plugins(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from terminal.core.errors import ConfigError
-    from terminal.datadir_lock import DataDirLock
     from terminal.logging_setup import configure_logging
 
     data_dir: Path = args.data_dir or default_data_dir()
@@ -174,12 +177,6 @@ def _run(args: argparse.Namespace) -> int:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         print(f"error: cannot create the data dir {data_dir}: {exc.strerror}", file=sys.stderr)
-        return 2
-    lock = DataDirLock(data_dir)
-    try:
-        lock.acquire()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
         return 2
     configure_logging(args.log_level, data_dir)
     if not args.headless:
@@ -190,10 +187,7 @@ def _run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         else:
             return int(launch(args))
-    try:
-        return asyncio.run(_headless(args, data_dir))
-    finally:
-        lock.release()
+    return asyncio.run(_headless(args, data_dir))
 
 
 async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
@@ -250,7 +244,10 @@ async def _report_status(engine: Any) -> None:
 
 
 def _write_summary(summary: dict[str, Any], path: Path | None) -> None:
-    text = orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    try:
+        text = orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # e.g. an integer beyond 64 bits from bad input: never lose the summary
+        text = json.dumps(summary, indent=2, default=str).encode()
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

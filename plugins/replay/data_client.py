@@ -22,7 +22,8 @@ from terminal.plugin_host.base import DataClient, InputProblem, MarketDataSink, 
 
 log = logging.getLogger(__name__)
 
-YIELD_EVERY = 256  # at max speed, give the loop a turn this often
+YIELD_EVERY = 256
+MAX_HANDLER_ERRORS_KEPT = 20  # at max speed, give the loop a turn this often
 
 
 class ReplayDataClient(DataClient):
@@ -34,6 +35,7 @@ class ReplayDataClient(DataClient):
         self.errors: list[str] = []
         self.instrument_files: list[dict[str, Any]] = []
         self.events = 0
+        self.handler_failures = 0
         self.done = False
 
     @property
@@ -132,8 +134,11 @@ class ReplayDataClient(DataClient):
                     delay = wall_start + (ts - first_ts) / 1e9 / factor - time.monotonic()
                     if delay > 0.001:
                         await asyncio.sleep(delay)
-                on_time(ts)
-                table[type(event)](event)
+                try:
+                    on_time(ts)
+                    table[type(event)](event)
+                except Exception as exc:  # one event must not end the replay
+                    self._handler_failed(ts, event, exc)
                 count += 1
                 if not paced and count % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
@@ -152,6 +157,13 @@ class ReplayDataClient(DataClient):
                 if hidden > 0:
                     sink.on_input_problem(InputProblem(
                         report.source, 0, f"{hidden} more bad rows not listed"))
+
+    def _handler_failed(self, ts: int, event: ReplayEvent, exc: Exception) -> None:
+        self.handler_failures += 1
+        if self.handler_failures <= MAX_HANDLER_ERRORS_KEPT:
+            message = f"{type(event).__name__} at {ts} could not be processed: {exc!r}"[:300]
+            self.errors.append(message)
+            log.exception("replay: %s", message)
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -25,14 +25,23 @@ def default_url(data_dir: Path) -> str:
 _DRIVER_FOR_SCHEME = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg"}
 
 
+_SECRET_PARAMS = ("password", "passwd", "pwd", "passfile", "sslpassword")
+
+
 def parse_url(url: str | URL) -> URL:
     if isinstance(url, str):
         scheme, sep, rest = url.partition("://")
         if sep and scheme in _DRIVER_FOR_SCHEME:
             url = f"{_DRIVER_FOR_SCHEME[scheme]}://{rest}"
+        authority = rest.split("/", 1)[0]
+        if authority.count("@") > 1:
+            # "user:p@ss@host": where the password ends is ambiguous; never echo any of it
+            raise PersistenceError("the database URL has more than one '@' before the host: "
+                                   "percent-encode special characters in the password "
+                                   "(@ as %40, : as %3A, / as %2F)")
     try:
         return make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         # the text may hold a password in a shape we cannot parse: never echo it
         raise PersistenceError(
             "the database URL is not a valid SQLAlchemy URL "
@@ -40,8 +49,10 @@ def parse_url(url: str | URL) -> URL:
 
 
 def redact(url: URL) -> str:
-    """The URL as text with the password replaced by ***."""
-    return url.render_as_string(hide_password=True)
+    """The URL as text with the password (also one given as a query parameter) as ***."""
+    hidden = {k: "***" for k in url.query if k.lower() in _SECRET_PARAMS}
+    return url.update_query_dict(hidden).render_as_string(hide_password=True) if hidden \
+        else url.render_as_string(hide_password=True)
 
 
 def scrub(text: str, url: URL) -> str:
@@ -50,8 +61,11 @@ def scrub(text: str, url: URL) -> str:
     Only whole occurrences are replaced: a short password must not blank out the letters
     of ordinary words, which would garble the message and betray the password as well.
     """
-    password = url.password
-    if password:
+    secrets = [str(url.password)] if url.password else []
+    for key, value in url.query.items():
+        if key.lower() in _SECRET_PARAMS:
+            secrets.extend([value] if isinstance(value, str) else list(value))
+    for password in secrets:
         for form in {str(password), quote_plus(str(password)), quote(str(password), safe="")}:
             pattern = rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])"
             text = re.sub(pattern, "***", text)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from terminal.core.bus import EventBus
 from terminal.core.topics import Kind, Topics
+from terminal.kernels.array_book import ArrayBook
 from terminal.model.ids import InstrumentId
 from terminal.model.market import BookDelta, BookSnapshot, Level, Quote
 from terminal.services.book_sync import BookSync, SyncResult, policy_for
-from terminal.kernels.array_book import ArrayBook
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,11 @@ class InstrumentService:
         self.dirty.append(instrument)
         self._bus.emit(Kind.INSTRUMENT, str(instrument.id), instrument)
 
+    def restore(self, instruments: list[Instrument]) -> None:
+        """Take back the instruments stored by earlier runs (not written again)."""
+        for instrument in instruments:
+            self._by_id[instrument.id] = instrument
+
     def get(self, instrument_id: InstrumentId) -> Instrument | None:
         return self._by_id.get(instrument_id)
 

@@ -66,13 +66,39 @@ class Recorder:
             try:
                 await asyncio.to_thread(self._write, instruments, bars)
             except Exception:
-                self.errors += 1
-                self._pending[:0] = bars  # keep them for the next attempt: nothing is lost
-                self._instruments.dirty[:0] = instruments
-                log.exception("storing %d bars failed; will retry", len(bars))
+                log.exception("storing %d bars failed; trying them one by one", len(bars))
+                failed = await asyncio.to_thread(self._write_each, instruments, bars)
+                if bars and len(failed) == len(bars):
+                    # nothing went in: the database is unavailable, not the data bad; keep
+                    # everything for the next attempt so nothing is lost
+                    self.errors += 1
+                    self._pending[:0] = bars
+                else:
+                    self.errors += len(failed)
+                    for bar in failed:
+                        log.error("bar %s at %s not stored", bar.instrument_id, bar.ts)
                 return
             self.bars_stored += len(bars)
             self.instruments_stored += len(instruments)
+
+    def _write_each(self, instruments: list[Instrument], bars: list[Bar]) -> list[Bar]:
+        """After a failed batch: store what can be stored and return the bars that could not
+        be, so one bad row never costs the good ones (and is not retried forever)."""
+        failed: list[Bar] = []
+        for instrument in instruments:
+            try:
+                self._db.instruments.upsert([instrument])
+                self.instruments_stored += 1
+            except Exception as exc:
+                self.errors += 1
+                log.error("instrument %s not stored: %s", instrument.id, exc)
+        for bar in bars:
+            try:
+                self._db.bars.insert_many([bar])
+                self.bars_stored += 1
+            except Exception:
+                failed.append(bar)
+        return failed
 
     def _write(self, instruments: list[Instrument], bars: list[Bar]) -> None:
         if instruments:

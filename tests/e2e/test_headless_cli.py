@@ -122,3 +122,30 @@ def test_bad_rows_are_reported_with_file_and_line_and_good_rows_kept(tmp_path):
     example = s["rejected_input_rows"]["examples"][0]
     assert f"{bad}:3" in example and "High" in example
     assert s["bars"]["stored"] == 2
+
+
+def test_a_second_terminal_on_the_same_data_dir_is_refused(tmp_path):
+    """Two terminals on one data dir would cancel each other's orders and overwrite
+    positions: the second one stops at once and says why."""
+    import signal
+    import time
+
+    first = subprocess.Popen([sys.executable, "-m", "terminal", "--headless", "--data-dir",
+                              str(tmp_path), "--duration", "30"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lock = tmp_path / "terminal.lock"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "pid" not in (
+                lock.read_text() if lock.exists() else ""):
+            time.sleep(0.1)
+        second = run_cli("--headless", "--data-dir", str(tmp_path), "--duration", "1")
+        assert second.returncode == 2
+        assert f"the data dir {tmp_path} is in use by Trading Terminal (pid {first.pid})" in \
+            second.stderr
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=30)
+    assert first.returncode == 0
+    # once the first has stopped, the data dir is free again
+    assert run_cli("--headless", "--data-dir", str(tmp_path), "--duration", "0.5").returncode == 0

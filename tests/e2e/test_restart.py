@@ -9,6 +9,7 @@ from decimal import Decimal as D
 
 from terminal.app import Engine, EngineOptions
 from terminal.model.ids import InstrumentId
+from terminal.model.instrument import Instrument
 from terminal.model.orders import OrderStatus
 from terminal.persistence.db import Database
 from tests.data_paths import SHARED_DATA
@@ -52,6 +53,9 @@ def test_crash_then_restart_restores_and_reconciles(tmp_path):
     async def restart() -> Engine:
         engine = Engine(EngineOptions(data_dir=tmp_path))  # live clock, paper broker
         await engine.start()
+        # the connector announces its instruments again (the crash came before the recorder
+        # stored the one added by hand)
+        engine.instruments.add(Instrument(NKN, "NKN", "USDT", D("0.0001"), D("1")))
         return engine
 
     async def scenario():

@@ -104,3 +104,19 @@ def test_postgres_urls_without_a_driver_use_psycopg() -> None:
     for text in ("postgres://u:pw@127.0.0.1/db", "postgresql://u:pw@127.0.0.1/db"):
         assert parse_url(text).drivername == "postgresql+psycopg"
     assert parse_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
+
+
+def test_a_password_in_the_query_string_is_never_shown(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for url in ("postgresql+psycopg://trader@127.0.0.1:1/db?password=S3cr3tPW",
+                "postgresql+psycopg:///db?host=127.0.0.1&port=1&password=S3cr3tPW",
+                "postgresql://trader:S3cr3t@PW@127.0.0.1:1/db"):
+        result = subprocess.run([sys.executable, "-m", "terminal", "--headless", "--data-dir",
+                                 str(tmp_path), "--db-url", url, "--duration", "1"],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2
+        output = result.stdout + result.stderr
+        assert "S3cr3t" not in output and "PW@" not in output
+        assert "error:" in output
