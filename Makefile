@@ -49,4 +49,4 @@ lock:
 	/tmp/tt-lock-venv/bin/pip freeze --exclude-editable | grep -v '^trading-terminal' > $(LOCK)
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
