@@ -215,6 +215,11 @@ async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
         print(f"error: {exc}", file=sys.stderr)
         await engine.stop()
         return 2
+    logging.getLogger("terminal").info(
+        "running headless: data dir %s, database %s, broker %s, %s; Ctrl-C stops",
+        data_dir, engine.db.url if engine.db else "-", options.broker,
+        f"replaying {len(options.replay_paths)} file(s) at speed {options.speed}"
+        if options.replay_paths else "live clock")
     status = asyncio.get_running_loop().create_task(_report_status(engine))
     try:
         await engine.run(duration_s=args.duration, stay=args.stay)
