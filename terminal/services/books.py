@@ -21,15 +21,31 @@ class BookStatus:
     ts_ns: int
 
 
+@dataclass(frozen=True, slots=True)
+class BookAnalytics:
+    """Top-of-book measures of a usable book; NaN where a side is empty."""
+
+    instrument_id: InstrumentId
+    best_bid: float
+    best_ask: float
+    mid: float
+    spread: float
+    microprice: float
+    imbalance: float  # over the top `depth` levels: (bid volume - ask volume) / total
+    bid_depth: list[float]  # cumulative size over the best levels, best first
+    ask_depth: list[float]
+
+
 class _Tracked:
     """A book with its sync policy, counters, topics and last published top of book."""
 
-    __slots__ = ("iid", "sync", "book_topic", "quote_topic", "status_topic", "top",
+    __slots__ = ("iid", "book", "sync", "book_topic", "quote_topic", "status_topic", "top",
                  "snapshots", "deltas_applied", "deltas_dropped", "stale_events")
 
     def __init__(self, iid: InstrumentId) -> None:
         self.iid = iid
-        self.sync: BookSync = policy_for(iid.venue)(ArrayBook())
+        self.book = ArrayBook()
+        self.sync: BookSync = policy_for(iid.venue)(self.book)
         key = str(iid)
         self.book_topic = Topics.of(Kind.BOOK, key)
         self.quote_topic = Topics.of(Kind.QUOTE, key)
@@ -103,6 +119,35 @@ class BookManager:
         if tracked is None or not tracked.sync.synced:
             return [], []
         return tracked.sync.book.top(depth)
+
+    def analytics(self, instrument_id: InstrumentId, depth: int = 10) -> BookAnalytics | None:
+        """Measures of a usable book; None when the book is stale or unknown."""
+        tracked = self._books.get(instrument_id)
+        if tracked is None or not tracked.sync.synced:
+            return None
+        book = tracked.book
+        bid, ask = book.best_bid(), book.best_ask()
+        nan = math.nan
+        best_bid = bid[0] if bid else nan
+        best_ask = ask[0] if ask else nan
+        return BookAnalytics(instrument_id, best_bid, best_ask, (best_bid + best_ask) / 2,
+                             best_ask - best_bid, book.microprice(), book.imbalance(depth),
+                             book.cumulative_depth(depth, True).tolist(),
+                             book.cumulative_depth(depth, False).tolist())
+
+    def depth_at(self, instrument_id: InstrumentId, price: float, is_bid: bool) -> float:
+        """Size resting at a price. NaN when the book is stale or the price lies beyond the
+        deepest level we know: depth past what the venue sent is unknown, not empty."""
+        tracked = self._books.get(instrument_id)
+        if tracked is None or not tracked.sync.synced:
+            return math.nan
+        side = tracked.book.bids if is_bid else tracked.book.asks
+        if not len(side):
+            return math.nan
+        worst = side.prices()[-1]
+        if (is_bid and price < worst) or (not is_bid and price > worst):
+            return math.nan
+        return tracked.book.depth_at(price, is_bid)
 
     def is_usable(self, instrument_id: InstrumentId) -> bool:
         tracked = self._books.get(instrument_id)

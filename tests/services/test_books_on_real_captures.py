@@ -181,3 +181,20 @@ def test_binance_depth_csv_pair_is_a_gap_and_a_new_snapshot_replaces_the_book():
     assert books.levels(iid, 1000) == ([(20000.0, 1.0)], [(20001.0, 2.0)])
     assert len(bids_before) == 100
     assert [s.usable for s in seen.statuses] == [True, False, True]
+
+
+def test_book_measures_on_the_real_nknusdt_book():
+    books, _ = feed(WS / "cryptofeed__BINANCE.ws.1.0")
+    nkn = InstrumentId("BINANCE", "NKNUSDT")
+    a = books.analytics(nkn, depth=2)
+    # final book: bids 9602@0.3527 2829@0.3526, asks 152@0.3531 949@0.3532
+    assert (a.best_bid, a.best_ask) == (0.3527, 0.3531)
+    assert a.bid_depth == [9602.0, 12431.0] and a.ask_depth == [152.0, 1101.0]
+    assert a.imbalance == (12431.0 - 1101.0) / (12431.0 + 1101.0)
+    assert a.microprice == (0.3527 * 152.0 + 0.3531 * 9602.0) / (152.0 + 9602.0)
+    assert books.depth_at(nkn, 0.3532, is_bid=False) == 949.0
+    assert books.depth_at(nkn, 0.35305, is_bid=False) == 0.0  # inside the known book: empty
+    bids, asks = books.levels(nkn, 10_000)
+    assert len(asks) == 994
+    beyond = asks[-1][0] + 1.0
+    assert books.depth_at(nkn, beyond, is_bid=False) != books.depth_at(nkn, beyond, False)
