@@ -17,6 +17,7 @@ from terminal.core.errors import ConfigError
 
 NS = {"s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000,
       "d": 86_400_000_000_000}
+MAX_DAYS = 31
 _SPEC = re.compile(r"^\s*(\d+)([smhd])(?:\s*@\s*(\d{1,2}):(\d{2})\s+(\S+))?\s*$")
 
 
@@ -68,6 +69,8 @@ def parse_timeframe(spec: str) -> Timeframe:
     interval = int(count) * NS[unit]
     if interval <= 0:
         raise ConfigError(f"timeframe {spec!r}: must be positive")
+    if interval > MAX_DAYS * NS["d"]:
+        raise ConfigError(f"timeframe {spec!r}: longer than {MAX_DAYS} days")
     if zone_name is None:
         if unit != "d" and NS["d"] % interval != 0:
             raise ConfigError(f"timeframe {spec!r}: must divide a day evenly")

@@ -106,7 +106,7 @@ def test_daily_session_bars_follow_new_york_close_across_dst():
 def test_timeframe_specs_are_validated():
     from terminal.core.errors import ConfigError
 
-    for bad in ("7m", "0m", "1x", "1h@17:00 America/New_York", "1d@25:00 UTC",
+    for bad in ("7m", "0m", "1x", "1000000000d", "1h@17:00 America/New_York", "1d@25:00 UTC",
                 "1d@17:00 Mars/Olympus"):
         with pytest.raises(ConfigError):
             parse_timeframe(bad)
