@@ -15,9 +15,14 @@ import time
 from pathlib import Path
 
 import orjson
+from sortedcontainers import SortedDict
 
 from bench.common import SHARED_DATA, best_of, report
+from plugins.replay.formats import open_recording
 from terminal.app import Engine, EngineOptions
+from terminal.core.bus import EventBus
+from terminal.model.market import BookDelta, BookSnapshot
+from terminal.services.books import BookManager
 
 CAPTURES = ["cryptofeed__COINBASE.ws.28.0", "cryptofeed__KRAKEN.ws.50.0",
             "cryptofeed__BINANCE.ws.1.0"]
@@ -53,6 +58,42 @@ def engine_run(path: Path) -> float:
     return asyncio.run(scenario())
 
 
+def books_only(events: list[BookSnapshot | BookDelta]) -> float:
+    """Seconds to run pre-parsed book events through the engine's BookManager."""
+    books = BookManager(EventBus())
+    start = time.perf_counter()
+    for event in events:
+        if type(event) is BookDelta:
+            books.on_delta(event)
+        else:
+            books.on_snapshot(event)  # type: ignore[arg-type]
+    return time.perf_counter() - start
+
+
+def sorted_dict_books(events: list[BookSnapshot | BookDelta]) -> float:
+    """The same events into plain SortedDict books, reading the top after each (reference)."""
+    sides: dict[object, tuple[SortedDict, SortedDict]] = {}
+    start = time.perf_counter()
+    for event in events:
+        if type(event) is BookSnapshot:
+            sides[event.instrument_id] = (SortedDict(), SortedDict())
+        bids, asks = sides[event.instrument_id]
+        for price, size in event.bids:
+            if size > 0:
+                bids[-price] = size
+            else:
+                bids.pop(-price, None)
+        for price, size in event.asks:
+            if size > 0:
+                asks[price] = size
+            else:
+                asks.pop(price, None)
+        if bids and asks:
+            bids.peekitem(0)
+            asks.peekitem(0)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     print("== headless replay (--speed max) vs orjson parse of the same file ==")
     for name in CAPTURES:
@@ -65,3 +106,11 @@ def main() -> None:
         engine_s = min(engine_run(path) for _ in range(3))
         report(f"replay {name}", frames / engine_s, frames / parse_s, "frames/s",
                "orjson parse", target=0.3)
+    coinbase = SHARED_DATA / "ws" / "cryptofeed__COINBASE.ws.28.0"
+    if coinbase.is_file():
+        stream, _ = open_recording(coinbase)
+        events = [e for _, e in stream if isinstance(e, BookSnapshot | BookDelta)]
+        ours = min(books_only(events) for _ in range(5))
+        reference = min(sorted_dict_books(events) for _ in range(5))
+        report("coinbase capture into books (BookManager)", len(events) / ours,
+               len(events) / reference, "events/s", "SortedDict books")
