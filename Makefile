@@ -17,12 +17,14 @@ $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@if $(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)'; then \
-		$(BIN)/python -m pip install --quiet -r $(LOCK); \
+		$(BIN)/python -m pip install --quiet --no-deps -r $(LOCK); \
 	else \
 		echo "note: $(LOCK) is for CPython 3.11; installing from pyproject ranges"; \
 		$(BIN)/python -m pip install --quiet '.[dev]'; \
 	fi
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@# finplot is only the benchmarks' reference chart; its PyQt6 requirement is not wanted
+	$(BIN)/python -m pip install --quiet --no-deps finplot==1.9.7
 	@touch $(STAMP)
 
 # Until the desktop window lands: the headless engine on the embedded default (SQLite in the
