@@ -24,11 +24,12 @@ from terminal.datadir_lock import DataDirLock
 from terminal.model.market import Bar
 from terminal.model.portfolio import Account
 from terminal.persistence.db import Database, default_url
-from terminal.plugin_host.base import Connector, DataClient, PluginContext
+from terminal.plugin_host.base import Connector, DataClient, MarketDataSink, PluginContext
 from terminal.plugin_host.registry import PluginRegistry
 from terminal.services.bars import BarBuilder
 from terminal.services.books import BookManager
 from terminal.services.execution import OrderManager
+from terminal.services.feed_recorder import FeedRecorder, RecordingSink
 from terminal.services.instruments import InstrumentService
 from terminal.services.market_data import MarketDataService
 from terminal.services.portfolio import Portfolio
@@ -57,6 +58,7 @@ class EngineOptions:
     broker: str = "paper"
     broker_settings: dict[str, Any] = field(default_factory=dict)
     starting_balances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BALANCES))
+    record_path: Path | None = None  # every delivered market data event goes to this ttrec file
 
 
 class Engine:
@@ -84,6 +86,7 @@ class Engine:
         self.risk = RiskGate()
         self.db: Database | None = None
         self.recorder: Recorder | None = None
+        self.feed_recorder: FeedRecorder | None = None
         self.orders: OrderManager | None = None
         self.connectors: dict[str, Connector] = {}
         self.errors: list[str] = []
@@ -121,9 +124,12 @@ class Engine:
         def post(fn: Callable[[], None]) -> None:
             loop.call_soon_threadsafe(fn)
 
+        sink: MarketDataSink = self.market_data
+        if self.feed_recorder is not None:
+            sink = RecordingSink(sink, self.feed_recorder, self.clock)
         return PluginContext(
             bus=self.bus, clock=self.clock, tasks=self.tasks, data_dir=self.options.data_dir,
-            books=self.books, instruments=self.instruments, market_data=self.market_data,
+            books=self.books, instruments=self.instruments, market_data=sink,
             execution=self.orders, post=post,
             logger=logging.getLogger("plugin"))
 
@@ -148,6 +154,8 @@ class Engine:
                                    self.portfolio, self.risk, self.portfolio.account.account_id)
         self.lifecycle.add(self.recorder)
         await self.lifecycle.start_all()
+        if self.options.record_path is not None:
+            self.feed_recorder = _open_recording(self.options.record_path)
         context = self._context()
         await self._start_broker(context)
         if self.replaying:
@@ -238,6 +246,8 @@ class Engine:
                 self.errors.append(f"{connector.plugin_id}: disconnect failed: {exc}")
         await self.lifecycle.stop_all()  # the recorder flushes before stray tasks are cancelled
         await self.tasks.cancel_all()
+        if self.feed_recorder is not None:  # no data client is left to deliver into it
+            await self.feed_recorder.aclose()
         if self.db is not None:
             try:
                 account = self.portfolio.account
@@ -269,6 +279,10 @@ class Engine:
             errors.append(f"{self.bus.handler_errors} event handler errors (see the log)")
         if self.recorder is not None and self.recorder.errors:
             errors.append(f"{self.recorder.errors} failed writes of bars")
+        recording = self.feed_recorder.stats() if self.feed_recorder is not None else {}
+        if self.feed_recorder is not None:
+            errors.extend(f"recording {self.feed_recorder.path}: {e}"
+                          for e in self.feed_recorder.errors)
         for file in replay.get("files", []):
             if file["bad_rows"] and not file["rows"]:
                 errors.append(f"{file['path']}: none of its {file['bad_rows']} rows could be "
@@ -299,6 +313,7 @@ class Engine:
             },
             "fills": len(self.orders.fills) if self.orders else 0,
             "replay": replay,
+            "recording": recording,
             "rejected_input_rows": {
                 "count": sum(f["bad_rows"] for f in replay.get("files", [])),
                 "examples": [str(p) for p in md.problems[:20]],
@@ -315,6 +330,17 @@ class Engine:
             if not book["usable"]:
                 out.append(f"{iid}: book not usable at the end ({book['stale_reason']})")
         return out
+
+
+def _open_recording(path: Path) -> FeedRecorder:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return FeedRecorder(path)
+    except FileExistsError:
+        raise ConfigError(f"cannot record to {path}: the file exists (a recording is never "
+                          "overwritten)") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot record to {path}: {exc.strerror or exc}") from None
 
 
 def _count(values: Any) -> dict[str, int]:

@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop after this many seconds")
     parser.add_argument("--stay", action="store_true",
                         help="keep running after the replay ends (until Ctrl-C or --duration)")
+    parser.add_argument("--record", type=Path, default=None, metavar="PATH",
+                        help="record every market data event delivered (live or replayed) to "
+                        "this new file, in the ttrec format that --replay reads back")
     parser.add_argument("--summary-json", type=Path, default=None, metavar="PATH",
                         help="write the run summary here as JSON")
     return parser
@@ -140,6 +143,13 @@ def _check_paths(args: argparse.Namespace) -> str | None:
     timeframes = [t.strip() for t in args.bars.split(",") if t.strip()]
     if len(set(timeframes)) != len(timeframes):
         return f"--bars {args.bars}: a timeframe is given twice"
+    record = args.record
+    if record is not None:
+        if record.exists() or record.is_symlink():
+            return f"--record {record} exists; give a new file name (recordings are never " \
+                   "overwritten)"
+        if record.parent.exists() and not record.parent.is_dir():
+            return f"--record {record}: {record.parent} is not a folder"
     summary = args.summary_json
     if summary is not None:
         if summary.is_dir():
@@ -186,7 +196,7 @@ def _run(args: argparse.Namespace) -> int:
             print("The desktop window is not part of this build yet; running headless.",
                   file=sys.stderr)
         else:
-            return int(launch(args))
+            return int(launch(args, data_dir))
     return asyncio.run(_headless(args, data_dir))
 
 
@@ -198,7 +208,7 @@ async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
                             replay_format=args.replay_format,
                             replay_instrument=args.instrument,
                             instrument_files=args.instruments, speed=args.speed,
-                            max_gap_s=args.max_gap,
+                            max_gap_s=args.max_gap, record_path=args.record,
                             bar_timeframes=[t.strip() for t in args.bars.split(",") if t.strip()])
     try:
         engine = Engine(options)
@@ -267,6 +277,10 @@ def _write_summary(summary: dict[str, Any], path: Path | None) -> None:
           f"bars built {summary['bars']['built_from_trades']}, stored {summary['bars']['stored']};"
           f" fills {summary['fills']}; rejected rows {summary['rejected_input_rows']['count']};"
           f" errors {len(summary['errors'])}")
+    recording = summary.get("recording")
+    if recording:
+        print(f"recorded {recording['events']} events to {recording['path']} "
+              f"({recording['file_bytes']} bytes)")
     for warning in summary.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
     for err in summary["errors"]:

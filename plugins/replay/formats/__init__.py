@@ -7,13 +7,12 @@ returns a lazy event iterator plus the report it fills while being consumed.
 
 from __future__ import annotations
 
-import csv
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from plugins.replay.formats.base import ReadReport, RecordedFormat, ReplayEvent
-from plugins.replay.formats.common import read_head
+from plugins.replay.formats.common import clipped, read_head
 from plugins.replay.formats.cryptofeed_binance import CryptofeedBinanceHttp
 from plugins.replay.formats.cryptofeed_ws import CryptofeedWs
 from plugins.replay.formats.l2_binance import BinanceDepthCsv
@@ -25,6 +24,7 @@ from plugins.replay.formats.tardis_csv import TardisQuotes, TardisTrades
 from plugins.replay.formats.ticks_csv import BacktraderTicks, QuotesCsv, TradesCsv
 from plugins.replay.formats.ticks_headerless import HistDataTicks, KrakenTradesCsv
 from plugins.replay.formats.ticks_json import CcxtTradesJson
+from plugins.replay.formats.ttrec import TtrecFormat
 from terminal.core.errors import DataError
 from terminal.model.ids import InstrumentId
 
@@ -32,6 +32,7 @@ __all__ = ["FORMATS", "ReadReport", "RecordedFormat", "ReplayEvent", "detect_for
            "open_recording"]
 
 _ORDER: list[RecordedFormat] = [
+    TtrecFormat(),  # binary with a magic: nothing else can claim it
     CryptofeedWs(),
     CryptofeedBinanceHttp(),
     TardisTrades(),
@@ -65,8 +66,8 @@ def detect_format(path: Path) -> RecordedFormat:
         for fmt in FORMATS.values():
             try:
                 accepted = fmt.sniff(path, head)
-            except (ValueError, IndexError, KeyError, csv.Error):
-                accepted = False  # a sniffer choking on odd text just means "not mine"
+            except Exception:  # a sniffer choking on odd text means "not mine"
+                accepted = False
             if accepted:
                 return fmt
     raise DataError(f"unknown recording format (known: {', '.join(FORMATS)}); "
@@ -80,7 +81,8 @@ def open_recording(path: Path, format_name: str | None = None,
 
     Raises DataError naming the file when it is missing, unrecognised, or `format_name` is
     unknown (the message lists the known names). Read failures of the whole file (I/O,
-    corrupt gzip) surface as DataError from the iterator; single bad rows never raise.
+    corrupt gzip) surface as DataError from the iterator; single bad rows never raise, and
+    a truncated gzip file is a problem in the report, after the rows read before the cut.
     """
     if format_name is not None:
         fmt = FORMATS.get(format_name)
@@ -97,8 +99,17 @@ def open_recording(path: Path, format_name: str | None = None,
 
 def _guard(events: Iterator[tuple[int, ReplayEvent]],
            path: Path) -> Iterator[tuple[int, ReplayEvent]]:
-    """Turn whole-file read failures into DataError naming the file."""
+    """Turn whole-file read failures into DataError naming the file.
+
+    Readers turn every bad row into a problem themselves; anything else escaping one (a bug,
+    MemoryError) still stops only this file, as a DataError, never as a raw exception.
+    """
     try:
         yield from events
+    except DataError:
+        raise
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"cannot read: {exc}", source=str(path)) from exc
+        raise DataError(f"cannot read: {clipped(str(exc))}", source=str(path)) from exc
+    except Exception as exc:  # the contract: only DataError leaves a reader
+        raise DataError(f"reader failed: {type(exc).__name__}: {clipped(str(exc))}",
+                        source=str(path)) from exc

@@ -17,6 +17,8 @@ ReplayEvent = Instrument | Quote | Trade | Bar | BookSnapshot | BookDelta
 MarketEvent = Quote | Trade | Bar | BookSnapshot | BookDelta
 
 MAX_PROBLEMS_KEPT = 1000
+MAX_REASON_CHARS = 300  # a problem never keeps more of a (possibly huge) bad row than this
+MAX_FIELD_CHARS = 120
 
 
 @dataclass
@@ -37,9 +39,15 @@ class ReadReport:
         """Count one rejected row; keep the first MAX_PROBLEMS_KEPT of them in `problems`.
 
         `source` names another file when a format merges a sibling file into this one.
+        Readers quote offending values clipped (`common.shown`); the reason and field kept
+        are clipped here too, so a 50 MB line never stays in memory through its problem.
         """
         self.bad_rows += 1
         if len(self.problems) < MAX_PROBLEMS_KEPT:
+            if len(reason) > MAX_REASON_CHARS:
+                reason = reason[:MAX_REASON_CHARS] + "..."
+            if field is not None and len(field) > MAX_FIELD_CHARS:
+                field = field[:MAX_FIELD_CHARS] + "..."
             self.problems.append(InputProblem(source or self.source, line, reason, field))
 
     def note(self, text: str) -> None:

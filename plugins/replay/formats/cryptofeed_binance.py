@@ -4,10 +4,24 @@ Time rule: `ts_recv` is the capture's receive time (epoch seconds text, converte
 `ts_event` is the venue's `E` (ms) for depth updates and klines, `T` for trades; spot
 `bookTicker` frames carry no time, so their `ts_event` is the receive time. REST snapshots
 carry no venue time either: both times are the line's receive time.
+
+Every field is checked for the JSON type Binance sends before it is used, and a frame that
+fails is a bad row naming the field: times (`E`, `T`, kline `t`/`T`) are integers (never
+booleans, strings or arrays) inside the window of `timeparse` (1970 <= t < 2262); ids and
+sequences (`U`, `u`, `lastUpdateId`, trade `a`/`t`, kline `n`) are integers 0 <= v < 2**63;
+prices and sizes are strings holding plain finite numbers; book levels are [price, size]
+string pairs; symbols are non-empty strings; `m` and kline `x` are booleans.
+
+Frames decoded: depthUpdate, aggTrade, trade, bookTicker (spot without `e`, futures with
+it), kline, and partial book depth (`lastUpdateId`, no `e`). Skipped silently (control
+messages): subscription replies `{"result": ..., "id": ...}`. Every other frame is a bad row:
+an unknown event type ("unknown Binance event '24hrTicker'"), an error reply
+(`{"error": ...}`), or an object of no known shape.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -17,18 +31,93 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from plugins.replay.formats.base import MarketEvent, ReadReport, ReplayEvent
-from plugins.replay.formats.common import announce, open_binary
-from plugins.replay.formats.timeparse import epoch_to_ns, interval_from_code
+from plugins.replay.formats.common import (
+    MAX_ID,
+    SHOWN_CHARS,
+    TRUNCATED,
+    RowError,
+    announce,
+    clipped,
+    is_plain_number,
+    is_plain_text,
+    is_truncated,
+    open_binary,
+    shown,
+    type_name,
+)
+from plugins.replay.formats.timeparse import MAX_MS, WINDOW, epoch_to_ns, interval_from_code
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Aggressor, Bar, BookDelta, BookSnapshot, Level, Quote, Trade
 
 VENUE = "BINANCE"
 MS = 1_000_000
-_HTTP_LINE = re.compile(r"https?://\S*binance\S*/depth\?\S* -> \d+(\.\d+)?: \{")
+_HTTP_LINE = re.compile(r"https?://\S*binance\S*/depth\?\S* -> \d+(\.\d+)?: \{", re.ASCII)
+_isfinite = math.isfinite
 
 
-def _levels(raw: list[list[str]]) -> list[Level]:
-    return [(float(price), float(qty)) for price, qty in raw]
+def _levels(raw: Any, field: str) -> list[Level]:
+    """[[price, size], ...] (strings holding finite numbers) as floats, or RowError naming
+    `field`. Digit separators and non-ASCII digits are left to `check_plain`, which only a
+    frame failing `common.is_plain_text` needs."""
+    if type(raw) is not list:
+        raise RowError(f"expected an array of [price, size] levels, got {type_name(raw)}",
+                       field)
+    levels: list[Level] = []
+    level: Any = None
+    try:
+        for level in raw:
+            if type(level) is not list:
+                raise ValueError
+            price, size = level
+            if type(price) is not str or type(size) is not str:
+                raise ValueError
+            pair = (float(price), float(size))
+            total = pair[0] + pair[1]
+            if total - total:  # NaN or inf: x - x is 0.0 only for a finite x
+                raise ValueError
+            levels.append(pair)
+    except ValueError:
+        raise RowError(f"level is not [price, size] strings holding finite numbers: "
+                       f"{shown(level)}", field) from None
+    return levels
+
+
+def check_plain(raw: list[list[str]], field: str) -> None:
+    """Each price and size text of already-parsed levels plain (`is_plain_number`)."""
+    for texts in raw:
+        if not (is_plain_number(texts[0]) and is_plain_number(texts[1])):
+            raise RowError(f"level is not two plain numbers: {shown(texts)}", field)
+
+
+def _number(value: Any, field: str) -> float:
+    """A price or size: a string holding a plain finite number."""
+    if type(value) is str and value.isascii() and "_" not in value:  # is_plain_number
+        number = float(value)
+        if _isfinite(number):
+            return number
+    raise RowError(f"expected a string holding a finite number, got {shown(value)}", field)
+
+
+def _id(value: Any, field: str) -> int:
+    """A sequence or trade id: an integer 0 <= v < 2**63 (not a bool, string or float)."""
+    if type(value) is int and 0 <= value < MAX_ID:
+        return value
+    raise RowError(f"expected an integer id 0 <= id < 2**63, got {type_name(value)} "
+                   f"{shown(value)}", field)
+
+
+def _ms(value: Any, field: str) -> int:
+    """A venue time: integer epoch ms inside the window, as ns."""
+    if type(value) is int and 0 <= value < MAX_MS:
+        return value * MS
+    raise RowError(f"expected an integer epoch-ms time ({WINDOW}), got {type_name(value)} "
+                   f"{shown(value)}", field)
+
+
+def _flag(value: Any, field: str) -> bool:
+    if type(value) is bool:
+        return value
+    raise RowError(f"expected a boolean, got {type_name(value)} {shown(value)}", field)
 
 
 class BinanceDecoder:
@@ -37,46 +126,107 @@ class BinanceDecoder:
     def __init__(self) -> None:
         self._ids: dict[str, InstrumentId] = {}
 
-    def iid(self, symbol: str) -> InstrumentId:
+    def iid(self, symbol: Any, field: str = "s") -> InstrumentId:
+        if type(symbol) is not str:
+            raise RowError(f"expected a symbol string, got {type_name(symbol)} "
+                           f"{shown(symbol)}", field)
         iid = self._ids.get(symbol)
         if iid is None:
+            if not symbol.strip():
+                raise RowError("empty symbol", field)
             iid = self._ids[symbol] = InstrumentId(VENUE, symbol.upper())
         return iid
 
     def decode(self, ts: int, payload: bytes) -> Sequence[MarketEvent]:
         msg = orjson.loads(payload)
-        data: dict[str, Any] = msg.get("data", msg)
+        if type(msg) is not dict:
+            raise RowError(f"expected a JSON object, got {type_name(msg)}")
+        data = msg.get("data", msg)
+        if type(data) is not dict:
+            raise RowError(f"expected an object, got {type_name(data)}", "data")
         kind = data.get("e")
         if kind == "depthUpdate":
             bids, asks = data["b"], data["a"]
-            return (BookDelta(self.iid(data["s"]), _levels(bids), _levels(asks), data["U"],
-                              data["u"], data["E"] * MS, ts, None, {"b": bids, "a": asks}),)
+            first, last, stamp = data["U"], data["u"], data["E"]
+            if type(first) is not int or not 0 <= first < MAX_ID:
+                _id(first, "U")
+            if type(last) is not int or not 0 <= last < MAX_ID:
+                _id(last, "u")
+            if type(stamp) is not int or not 0 <= stamp < MAX_MS:
+                _ms(stamp, "E")
+            symbol = data["s"]
+            iid = self._ids.get(symbol) if type(symbol) is str else None
+            if iid is None:
+                iid = self.iid(symbol)
+            bid_levels, ask_levels = _levels(bids, "b"), _levels(asks, "a")
+            if 95 in payload or 92 in payload or not payload.isascii():  # is_plain_text
+                check_plain(bids, "b")
+                check_plain(asks, "a")
+            return (BookDelta(iid, bid_levels, ask_levels, first, last, stamp * MS, ts, None,
+                              {"b": bids, "a": asks}),)
         if kind is None:
             if "A" in data and "B" in data:  # spot bookTicker: the only stream without "e"
-                return (Quote(self.iid(data["s"]), float(data["b"]), float(data["B"]),
-                              float(data["a"]), float(data["A"]), ts, ts),)
+                return (Quote(self.iid(data["s"]), _number(data["b"], "b"),
+                              _number(data["B"], "B"), _number(data["a"], "a"),
+                              _number(data["A"], "A"), ts, ts),)
             if "lastUpdateId" in data:  # partial book depth stream: symbol only in the name
-                symbol = msg["stream"].partition("@")[0]
+                stream = msg["stream"]
+                if type(stream) is not str or "@" not in stream:
+                    raise RowError(f"expected a stream name `symbol@...`, got {shown(stream)}",
+                                   "stream")
                 bids, asks = data["bids"], data["asks"]
-                return (BookSnapshot(self.iid(symbol), _levels(bids), _levels(asks),
-                                     data["lastUpdateId"], ts, ts, {"b": bids, "a": asks}),)
-            return ()  # subscription replies ({"result": null, "id": 1})
+                snapshot = BookSnapshot(self.iid(stream.partition("@")[0], "stream"),
+                                        _levels(bids, "bids"), _levels(asks, "asks"),
+                                        _id(data["lastUpdateId"], "lastUpdateId"), ts, ts,
+                                        {"b": bids, "a": asks})
+                if not is_plain_text(payload):
+                    check_plain(bids, "bids")
+                    check_plain(asks, "asks")
+                return (snapshot,)
+            if "result" in data and "id" in data:
+                return ()  # subscription replies ({"result": null, "id": 1}): control
+            if "error" in data:
+                raise RowError(f"error reply: {shown(data['error'])}", "error")
+            raise RowError(f"unknown Binance frame (no event type): {shown(list(data)[:6])}",
+                           "e")
         if kind == "aggTrade" or kind == "trade":
             # m = buyer is the maker, so the aggressor sold
-            side = Aggressor.SELL if data["m"] else Aggressor.BUY
-            trade_id = data["a"] if kind == "aggTrade" else data["t"]
-            return (Trade(self.iid(data["s"]), float(data["p"]), float(data["q"]), side,
-                          str(trade_id), data["T"] * MS, ts),)
-        if kind == "bookTicker":  # futures streams do stamp it
-            return (Quote(self.iid(data["s"]), float(data["b"]), float(data["B"]),
-                          float(data["a"]), float(data["A"]), data.get("T", data["E"]) * MS,
+            side = Aggressor.SELL if _flag(data["m"], "m") else Aggressor.BUY
+            trade_id = (_id(data["a"], "a") if kind == "aggTrade" else _id(data["t"], "t"))
+            return (Trade(self.iid(data["s"]), _number(data["p"], "p"),
+                          _number(data["q"], "q"), side, str(trade_id), _ms(data["T"], "T"),
                           ts),)
+        if kind == "bookTicker":  # futures streams do stamp it
+            stamp = _ms(data["T"], "T") if "T" in data else _ms(data["E"], "E")
+            return (Quote(self.iid(data["s"]), _number(data["b"], "b"),
+                          _number(data["B"], "B"), _number(data["a"], "a"),
+                          _number(data["A"], "A"), stamp, ts),)
         if kind == "kline":
-            k = data["k"]
-            return (Bar(self.iid(data["s"]), interval_from_code(k["i"]), k["t"] * MS,
-                        float(k["o"]), float(k["h"]), float(k["l"]), float(k["c"]),
-                        float(k["v"]), int(k["n"]), bool(k["x"])),)
-        return ()
+            return (self._kline(data),)
+        if type(kind) is not str:
+            raise RowError(f"expected an event type string, got {type_name(kind)}", "e")
+        raise RowError(f"unknown Binance event {shown(kind)}", "e")
+
+    def _kline(self, data: dict[str, Any]) -> Bar:
+        k = data["k"]
+        if type(k) is not dict:
+            raise RowError(f"expected an object, got {type_name(k)}", "k")
+        code = k["i"]
+        if type(code) is not str:
+            raise RowError(f"expected an interval string, got {type_name(code)}", "i")
+        try:
+            interval = interval_from_code(code)
+        except ValueError as exc:
+            raise RowError(str(exc), "i") from None
+        start = _ms(k["t"], "t")
+        if "T" in k:
+            _ms(k["T"], "T")  # the close time: unused, but a bad one marks a bad frame
+        trades = k["n"]
+        if type(trades) is not int or not 0 <= trades < MAX_ID:
+            raise RowError(f"expected a trade count integer, got {shown(trades)}", "n")
+        return Bar(self.iid(data["s"]), interval, start, _number(k["o"], "o"),
+                   _number(k["h"], "h"), _number(k["l"], "l"), _number(k["c"], "c"),
+                   _number(k["v"], "v"), trades, _flag(k["x"], "x"))
 
 
 def stream_symbols(url: str) -> set[str]:
@@ -97,7 +247,11 @@ def read_http_snapshots(path: Path, report: ReadReport, decoder: BinanceDecoder,
     is merged into another file's report.
     """
     with open_binary(path) as fh:
+        lineno = 0
         for lineno, line in enumerate(fh, 1):
+            if not line.endswith(b"\n") and is_truncated(fh):
+                report.add_problem(lineno, TRUNCATED, source=source)
+                return
             if not line.strip():
                 continue
             url, sep, rest = line.partition(b" -> ")
@@ -109,21 +263,40 @@ def read_http_snapshots(path: Path, report: ReadReport, decoder: BinanceDecoder,
             if not query.path.endswith("/depth"):
                 continue
             try:
-                ts = epoch_to_ns(stamp.decode("ascii"))
-                symbol = parse_qs(query.query)["symbol"][0]
+                try:
+                    ts = epoch_to_ns(stamp.decode("ascii", "replace"))
+                except ValueError as exc:
+                    raise RowError(str(exc), "receive time") from None
+                symbols = parse_qs(query.query).get("symbol")
+                if not symbols:
+                    raise RowError("no symbol in the URL", "symbol")
                 book = orjson.loads(body)
+                if type(book) is not dict:
+                    raise RowError(f"expected a JSON object, got {type_name(book)}")
                 bids, asks = book["bids"], book["asks"]
-                snapshot = BookSnapshot(decoder.iid(symbol), _levels(bids), _levels(asks),
-                                        int(book["lastUpdateId"]), ts, ts,
+                snapshot = BookSnapshot(decoder.iid(symbols[0], "symbol"),
+                                        _levels(bids, "bids"), _levels(asks, "asks"),
+                                        _id(book["lastUpdateId"], "lastUpdateId"), ts, ts,
                                         {"b": bids, "a": asks})
-            except KeyError as exc:
-                report.add_problem(lineno, "missing field", str(exc.args[0]), source=source)
+                if not is_plain_text(body):
+                    check_plain(bids, "bids")
+                    check_plain(asks, "asks")
+            except RowError as exc:
+                report.add_problem(lineno, f"bad REST depth line: {exc.reason}", exc.field,
+                                   source=source)
                 continue
-            except (ValueError, TypeError, UnicodeDecodeError) as exc:
-                report.add_problem(lineno, f"bad REST depth line: {exc}", source=source)
+            except KeyError as exc:
+                report.add_problem(lineno, "missing field", str(exc.args[0])[:SHOWN_CHARS],
+                                   source=source)
+                continue
+            except (ValueError, TypeError, OverflowError, UnicodeDecodeError) as exc:
+                report.add_problem(lineno, f"bad REST depth line: {clipped(str(exc))}",
+                                   source=source)
                 continue
             report.rows += 1
             yield ts, snapshot
+        if is_truncated(fh):
+            report.add_problem(lineno + 1, TRUNCATED, source=source)
 
 
 def snapshot_siblings(ws_path: Path) -> list[Path]:

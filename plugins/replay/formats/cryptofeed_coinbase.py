@@ -8,7 +8,16 @@ Time rule: `ts_recv` is the capture's receive time; `ts_event` is the frame's IS
   (first_sequence = sequence = 0, so gaps cannot be detected on this channel)
 - match / last_match -> Trade; `side` is the MAKER's side, so the aggressor is the opposite
 - ticker -> Quote from best_bid/best_ask; sizes when present, else NaN
-- subscriptions, heartbeat and every other type are skipped
+
+Skipped silently (control messages): `subscriptions`, `heartbeat`, `status`. Every other
+type is a bad row ("unknown Coinbase message type 'received'"), and so is an `error`
+message (a failed subscription: the capture lacks what was asked for).
+
+Every field is checked for the JSON type Coinbase sends before use, and a frame that fails
+is a bad row naming the field: `type`, `product_id`, `side` and `time` are strings (`time`
+an ISO time inside the window of `timeparse`), prices and sizes are strings holding plain
+finite numbers, book levels are [price, size] and changes [side, price, size] string
+arrays, `trade_id` is an integer 0 <= id < 2**63.
 """
 
 from __future__ import annotations
@@ -20,63 +29,148 @@ from typing import Any
 import orjson
 
 from plugins.replay.formats.base import MarketEvent
+from plugins.replay.formats.common import MAX_ID, RowError, shown, type_name
 from plugins.replay.formats.timeparse import iso_to_ns
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Aggressor, BookDelta, BookSnapshot, Level, Quote, Trade
 
 VENUE = "COINBASE"
 NAN = math.nan
+CONTROL_TYPES = ("subscriptions", "heartbeat", "status")
+_isfinite = math.isfinite
 
 
-def _levels(raw: list[list[str]]) -> list[Level]:
-    return [(float(level[0]), float(level[1])) for level in raw]
+def _number(value: Any, field: str) -> float:
+    """A price or size: a string holding a plain finite number."""
+    if type(value) is str and value.isascii() and "_" not in value:  # is_plain_number
+        number = float(value)
+        if _isfinite(number):
+            return number
+    raise RowError(f"expected a string holding a finite number, got {shown(value)}", field)
 
 
-def _size(msg: dict[str, Any], key: str) -> float:
+def _levels(raw: Any, field: str) -> list[Level]:
+    if type(raw) is not list:
+        raise RowError(f"expected an array of [price, size] levels, got {type_name(raw)}",
+                       field)
+    levels: list[Level] = []
+    for level in raw:
+        if type(level) is not list or len(level) < 2:
+            raise RowError(f"level is not [price, size]: {shown(level)}", field)
+        levels.append((_number(level[0], field), _number(level[1], field)))
+    return levels
+
+
+def _time(value: Any, field: str = "time") -> int:
+    if type(value) is not str:
+        raise RowError(f"expected an ISO time string, got {type_name(value)} {shown(value)}",
+                       field)
+    try:
+        return iso_to_ns(value)
+    except ValueError as exc:
+        raise RowError(str(exc), field) from None
+
+
+def _optional_size(msg: dict[str, Any], key: str) -> float:
     value = msg.get(key)
-    return NAN if value is None else float(value)
+    return NAN if value is None else _number(value, key)
 
 
 class CoinbaseDecoder:
     def __init__(self) -> None:
         self._ids: dict[str, InstrumentId] = {}
 
-    def iid(self, product: str) -> InstrumentId:
+    def iid(self, product: Any) -> InstrumentId:
+        if type(product) is not str:
+            raise RowError(f"expected a product id string, got {type_name(product)} "
+                           f"{shown(product)}", "product_id")
         iid = self._ids.get(product)
         if iid is None:
+            if not product.strip():
+                raise RowError("empty product id", "product_id")
             iid = self._ids[product] = InstrumentId(VENUE, product.upper())
         return iid
 
     def decode(self, ts: int, payload: bytes) -> Sequence[MarketEvent]:
-        msg: dict[str, Any] = orjson.loads(payload)
+        msg = orjson.loads(payload)
+        if type(msg) is not dict:
+            raise RowError(f"expected a JSON object, got {type_name(msg)}")
         kind = msg["type"]
-        if kind == "l2update":
+        if kind == "l2update":  # the hot path: checks written out, no helper calls
+            product = msg["product_id"]
+            iid = self._ids.get(product) if type(product) is str else None
+            if iid is None:
+                iid = self.iid(product)
+            changes = msg["changes"]
+            if type(changes) is not list:
+                raise RowError(f"expected an array of changes, got {type_name(changes)}",
+                               "changes")
             bids: list[Level] = []
             asks: list[Level] = []
-            for side, price, size in msg["changes"]:
-                if side == "buy":
-                    bids.append((float(price), float(size)))
-                elif side == "sell":
-                    asks.append((float(price), float(size)))
-                else:
-                    raise ValueError(f"unknown side {side!r}")
-            return (BookDelta(self.iid(msg["product_id"]), bids, asks, 0, 0,
-                              iso_to_ns(msg["time"]), ts),)
+            change: Any = None
+            try:
+                for change in changes:
+                    if type(change) is not list or len(change) != 3:
+                        raise ValueError
+                    side, price, size = change
+                    if type(price) is not str or type(size) is not str:
+                        raise ValueError
+                    level = (float(price), float(size))
+                    total = level[0] + level[1]
+                    if (total - total or not price.isascii() or not size.isascii()
+                            or "_" in price or "_" in size):  # NaN/inf, not plain
+                        raise ValueError
+                    if side == "buy":
+                        bids.append(level)
+                    elif side == "sell":
+                        asks.append(level)
+                    else:
+                        raise RowError(f"unknown side {shown(side)}", "changes")
+            except ValueError:
+                raise RowError(f"change is not [side, price, size] strings holding finite "
+                               f"numbers: {shown(change)}", "changes") from None
+            stamp = msg["time"]
+            if type(stamp) is not str:
+                _time(stamp)  # raises, naming the type
+            try:
+                return (BookDelta(iid, bids, asks, 0, 0, iso_to_ns(stamp), ts),)
+            except ValueError as exc:
+                raise RowError(str(exc), "time") from None
         if kind == "match" or kind == "last_match":
-            aggressor = Aggressor.BUY if msg["side"] == "sell" else Aggressor.SELL
-            return (Trade(self.iid(msg["product_id"]), float(msg["price"]), float(msg["size"]),
-                          aggressor, str(msg["trade_id"]), iso_to_ns(msg["time"]), ts),)
+            maker = msg["side"]
+            if maker == "sell":
+                aggressor = Aggressor.BUY
+            elif maker == "buy":
+                aggressor = Aggressor.SELL
+            else:
+                raise RowError(f"unknown side {shown(maker)}", "side")
+            trade_id = msg["trade_id"]
+            if type(trade_id) is not int or not 0 <= trade_id < MAX_ID:
+                raise RowError(f"expected an integer trade id 0 <= id < 2**63, got "
+                               f"{type_name(trade_id)} {shown(trade_id)}", "trade_id")
+            return (Trade(self.iid(msg["product_id"]), _number(msg["price"], "price"),
+                          _number(msg["size"], "size"), aggressor, str(trade_id),
+                          _time(msg["time"]), ts),)
         if kind == "ticker":
             stamp = msg.get("time")
-            return (Quote(self.iid(msg["product_id"]), float(msg["best_bid"]),
-                          _size(msg, "best_bid_size"), float(msg["best_ask"]),
-                          _size(msg, "best_ask_size"),
-                          ts if stamp is None else iso_to_ns(stamp), ts),)
+            return (Quote(self.iid(msg["product_id"]), _number(msg["best_bid"], "best_bid"),
+                          _optional_size(msg, "best_bid_size"),
+                          _number(msg["best_ask"], "best_ask"),
+                          _optional_size(msg, "best_ask_size"),
+                          ts if stamp is None else _time(stamp), ts),)
         if kind == "snapshot":
             stamp = msg.get("time")
             bids_raw, asks_raw = msg["bids"], msg["asks"]
-            return (BookSnapshot(self.iid(msg["product_id"]), _levels(bids_raw),
-                                 _levels(asks_raw), 0,
-                                 ts if stamp is None else iso_to_ns(stamp), ts,
+            return (BookSnapshot(self.iid(msg["product_id"]), _levels(bids_raw, "bids"),
+                                 _levels(asks_raw, "asks"), 0,
+                                 ts if stamp is None else _time(stamp), ts,
                                  {"b": bids_raw, "a": asks_raw}),)
-        return ()
+        if type(kind) is not str:
+            raise RowError(f"expected a type string, got {type_name(kind)} {shown(kind)}",
+                           "type")
+        if kind in CONTROL_TYPES:
+            return ()
+        if kind == "error":
+            raise RowError(f"error message: {shown(msg.get('message'))} "
+                           f"{shown(msg.get('reason'))}", "type")
+        raise RowError(f"unknown Coinbase message type {shown(kind)}", "type")

@@ -10,6 +10,11 @@ same folder, in time order (a snapshot goes before the first frame received afte
 an equal time the frame goes first), so a book can be synced the documented way.
 
 `rows` counts inbound frames decoded (control frames included) plus merged REST lines.
+
+A frame that fails its venue's checks (each venue module lists them, and which control
+messages are skipped silently) is a bad row with its line and, when one is to blame, field;
+the replay goes on with the next frame. A gzip capture cut short keeps its complete lines
+and reports "file is truncated" at the cut.
 """
 
 from __future__ import annotations
@@ -21,7 +26,14 @@ from pathlib import Path
 from typing import Protocol
 
 from plugins.replay.formats.base import MarketEvent, ReadReport, ReplayEvent
-from plugins.replay.formats.common import open_binary
+from plugins.replay.formats.common import (
+    SHOWN_CHARS,
+    TRUNCATED,
+    RowError,
+    clipped,
+    is_truncated,
+    open_binary,
+)
 from plugins.replay.formats.cryptofeed_binance import BinanceDecoder, sibling_snapshots
 from plugins.replay.formats.cryptofeed_coinbase import CoinbaseDecoder
 from plugins.replay.formats.cryptofeed_kraken import KrakenDecoder
@@ -31,7 +43,7 @@ from terminal.model.ids import InstrumentId
 from terminal.model.instrument import generic_instrument
 from terminal.model.market import BookSnapshot
 
-_HEADER = re.compile(r"\s*(wss?://\S+) <-> \d+(\.\d+)?\s*$")
+_HEADER = re.compile(r"\s*(wss?://\S+) <-> \d+(\.\d+)?\s*$", re.ASCII)
 
 
 class FrameDecoder(Protocol):
@@ -83,23 +95,40 @@ class CryptofeedWs:
             if isinstance(decoder, BinanceDecoder):
                 pending.extend(sibling_snapshots(path, m.group(1), report, decoder))
             decode = decoder.decode
+            lineno = 1
             for lineno, line in enumerate(fh, 2):
                 if not line[:1].isdigit():
+                    if not line.endswith(b"\n") and is_truncated(fh):
+                        report.add_problem(lineno, TRUNCATED)
+                        break
                     if line.strip() and b" <- " not in line:
                         report.add_problem(lineno, "not a capture line")
                     continue
                 stamp, sep, payload = line.partition(b": ")
                 try:
                     if not sep:
-                        raise ValueError("no `<ts>: ` prefix")
-                    ts = recv_bytes_to_ns(stamp)
+                        raise RowError("no `<ts>: ` prefix")
+                    try:
+                        ts = recv_bytes_to_ns(stamp)
+                    except ValueError as exc:
+                        raise RowError(str(exc), "receive time") from None
                     events = decode(ts, payload)
-                except KeyError as exc:
-                    report.add_problem(lineno, "missing field", str(exc.args[0]))
+                except RowError as exc:
+                    if not line.endswith(b"\n") and is_truncated(fh):
+                        report.add_problem(lineno, TRUNCATED)
+                        break
+                    report.add_problem(lineno, f"bad {venue} frame: {exc.reason}", exc.field)
                     continue
-                except (ValueError, TypeError, IndexError, AttributeError,
-                        UnicodeDecodeError) as exc:
-                    report.add_problem(lineno, f"bad {venue} frame: {exc}")
+                except KeyError as exc:
+                    report.add_problem(lineno, f"bad {venue} frame: missing field",
+                                       str(exc.args[0])[:SHOWN_CHARS])
+                    continue
+                except (ValueError, TypeError, IndexError, AttributeError, OverflowError,
+                        RecursionError, UnicodeDecodeError) as exc:
+                    if not line.endswith(b"\n") and is_truncated(fh):
+                        report.add_problem(lineno, TRUNCATED)
+                        break
+                    report.add_problem(lineno, f"bad {venue} frame: {clipped(str(exc))}")
                     continue
                 report.rows += 1
                 while pending and pending[0][0] < ts:
@@ -112,6 +141,9 @@ class CryptofeedWs:
                         yield ts, generic_instrument(iid)
                     report.events += 1
                     yield ts, event
+            else:
+                if is_truncated(fh):
+                    report.add_problem(lineno + 1, TRUNCATED)
             while pending:
                 yield from _announced(*pending.popleft(), seen, report)
 

@@ -8,7 +8,9 @@ update_type) form one event: `snap` rows one BookSnapshot (sequence = last_updat
 column holds the previous event's last id, as on futures streams, so the generic "first ==
 previous + 1" check becomes futures' "pu == previous u"; else first_update_id).
 qty 0 deletes a level. Price/qty strings are kept in `raw`. The venue is BINANCE (the file
-does not say spot or futures; the `pu` column suggests USD-M futures).
+does not say spot or futures; the `pu` column suggests USD-M futures). Ids are ASCII-digit
+integers below 2**63 and timestamps lie in the `timeparse` window; a row breaking that is a
+bad row.
 """
 
 from __future__ import annotations
@@ -19,21 +21,24 @@ from pathlib import Path
 
 from plugins.replay.formats.base import ReadReport, ReplayEvent
 from plugins.replay.formats.common import (
+    MAX_ID,
     RowError,
     announce,
     csv_records,
+    digits,
     head_records,
     header_key,
     need_fields,
     number,
     open_text,
+    shown,
 )
+from plugins.replay.formats.timeparse import ms_to_ns
 from terminal.core.errors import DataError
 from terminal.model.ids import InstrumentId
 from terminal.model.market import BookDelta, BookSnapshot, Level
 
 VENUE = "BINANCE"
-MS = 1_000_000
 KEYS = ["symbol", "timestamp", "firstupdateid", "lastupdateid", "side", "updatetype", "price",
         "qty"]
 
@@ -41,11 +46,11 @@ KEYS = ["symbol", "timestamp", "firstupdateid", "lastupdateid", "side", "updatet
 DepthRow = tuple[tuple[str, int, int, int, bool], bool, float, float, str, str]
 
 
-def _integer(text: str, field: str) -> int:
-    stripped = text.strip()
-    if not stripped.isdigit():
-        raise RowError(f"not an integer: {text!r}", field)
-    return int(stripped)
+def _timestamp(text: str) -> int:
+    try:
+        return ms_to_ns(digits(text, "timestamp"))
+    except ValueError as exc:
+        raise RowError(str(exc), "timestamp") from None
 
 
 class BinanceDepthCsv:
@@ -75,18 +80,21 @@ class BinanceDepthCsv:
                     need_fields(fields, names)
                     side, kind = fields[4].strip(), fields[5].strip()
                     if side not in ("a", "b"):
-                        raise RowError(f"unknown side {side!r}", "side")
+                        raise RowError(f"unknown side {shown(side)}", "side")
                     if kind not in ("snap", "set"):
-                        raise RowError(f"unknown update_type {kind!r}", "update_type")
+                        raise RowError(f"unknown update_type {shown(kind)}", "update_type")
                     symbol = fields[0].strip()
                     if not symbol:
                         raise RowError("empty symbol", "symbol")
-                    first_id = _integer(fields[2], "first_update_id")
+                    first_id = digits(fields[2], "first_update_id")
                     pu = fields[8].strip() if len(fields) > 8 else ""
-                    previous = _integer(pu, "pu") if pu.isdigit() else -1  # -1 on snapshots
-                    key = (symbol, _integer(fields[1], "timestamp") * MS,
+                    # -1 on snapshots; pu + 1 must stay an int64 id
+                    previous = digits(pu, "pu") if pu.isascii() and pu.isdigit() else -1
+                    if previous >= MAX_ID - 1:
+                        raise RowError(f"not an id below 2**63 - 1: {shown(pu)}", "pu")
+                    key = (symbol, _timestamp(fields[1]),
                            previous + 1 if previous >= 0 else first_id,
-                           _integer(fields[3], "last_update_id"), kind == "snap")
+                           digits(fields[3], "last_update_id"), kind == "snap")
                     row = (key, side == "b", number(fields[6], "price"),
                            number(fields[7], "qty"), fields[6].strip(), fields[7].strip())
                 except RowError as exc:

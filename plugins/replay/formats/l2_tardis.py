@@ -18,12 +18,12 @@ from itertools import groupby
 from pathlib import Path
 
 from plugins.replay.formats.base import ReadReport, ReplayEvent
-from plugins.replay.formats.common import RowError, announce, number
+from plugins.replay.formats.common import RowError, announce, number, shown
 from plugins.replay.formats.tardis_csv import TardisRows, tardis_keys
 from terminal.model.ids import InstrumentId
 from terminal.model.market import BookDelta, BookSnapshot, Level
 
-_LEVEL = re.compile(r"(asks|bids)\[(\d+)\]\.(price|amount)$")
+_LEVEL = re.compile(r"(asks|bids)\[(\d{1,6})\]\.(price|amount)$", re.ASCII)
 _FLAGS = {"true": True, "false": False}
 
 # instrument, is_snapshot, ts_event, ts_recv, is_bid, price, amount, price text, amount text
@@ -53,7 +53,7 @@ class TardisBookL2:
                     raise RowError("is_snapshot is not true/false", "is_snapshot")
                 side = fields[tardis.col["side"]].strip().lower()
                 if side not in ("bid", "ask"):
-                    raise RowError(f"unknown side {side!r}", "side")
+                    raise RowError(f"unknown side {shown(side)}", "side")
                 price_text = fields[tardis.col["price"]].strip()
                 amount_text = fields[tardis.col["amount"]].strip()
                 row = (tardis.iid(fields), flag, ts_event, ts_recv, side == "bid",

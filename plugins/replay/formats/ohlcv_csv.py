@@ -9,7 +9,8 @@ time rule (see each class). Common rules:
   `timeparse.choose_day_first`; integer epochs get their unit from their length.
 - A header naming one column fewer than the rows carry, where the second field is a time of
   day, means the rows are `date,time,...` (backtrader's volume-min-001 file): the time column
-  is inserted after the date instead of shifting every column by one.
+  is inserted after the date instead of shifting every column by one. This, and the way the
+  time column is written, is decided by most of the first rows, not by the first alone.
 - Rows with a non-number or non-finite OHLC, an unreadable time or a wrong field count are
   bad rows; zero volume and flat bars are valid. Bars follow `bars.emit_bars`.
 """
@@ -26,12 +27,14 @@ from plugins.replay.formats.bars import BarRow, emit_bars
 from plugins.replay.formats.base import ReadReport, ReplayEvent
 from plugins.replay.formats.common import (
     PEEK_ROWS,
+    SNIFF_ROWS,
     RowError,
     announce,
     csv_records,
     default_instrument_id,
     head_records,
     header_key,
+    mostly,
     need_fields,
     number,
     open_text,
@@ -45,7 +48,7 @@ from terminal.model.market import Bar
 TIME_KEYS = ("datetime", "timestamp", "date", "time", "opentime", "gmttime", "localtime")
 VOLUME_KEYS = ("volume", "vol", "tickvolume", "tickvol", "realvolume")
 OHLC_KEYS = ("open", "high", "low", "close")
-_CLOCK = re.compile(r"\s*\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?\s*$")
+_CLOCK = re.compile(r"\s*\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?\s*$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,19 @@ class BarLayout:
         return f"{fields[self.date].strip()} {fields[self.time].strip()}"
 
 
-def bar_layout(header: list[str], first_row: list[str], source: str) -> BarLayout:
+def _time_column_missing(keys: list[str], rows: list[list[str]]) -> bool:
+    """Most sample rows carry one field more than the header names, a time of day second."""
+    if "time" in keys:
+        return False
+    return mostly(rows[:SNIFF_ROWS], lambda row: len(row) == len(keys) + 1 and len(row) > 1
+                  and _CLOCK.match(row[1]) is not None)
+
+
+def bar_layout(header: list[str], rows: list[list[str]], source: str) -> BarLayout:
+    """Where the columns are, from the header and the first data rows (`rows`, may be [])."""
     names = [name.strip() or "index" for name in header]
     keys = [header_key(name) for name in header]
-    if (len(first_row) == len(keys) + 1 and "time" not in keys and len(first_row) > 1
-            and _CLOCK.match(first_row[1])):
+    if _time_column_missing(keys, rows):
         # the header forgot the time column: keep the columns where the data puts them
         names.insert(1, "Time")
         keys.insert(1, "time")
@@ -122,7 +133,7 @@ def read_bar_csv(path: Path, report: ReadReport, instrument_id: InstrumentId, *,
         peek = list(islice(records, PEEK_ROWS))
         if not peek:
             return
-        layout = bar_layout(header, peek[0][1], str(path))
+        layout = bar_layout(header, [fields for _, fields in peek[:SNIFF_ROWS]], str(path))
         width = len(layout.names)
         samples = [layout.time_text(f) for _, f in peek if len(f) == width]
         parse_time, note = make_time_parser(samples)

@@ -21,7 +21,9 @@ from plugins.replay.formats.common import (
     need_fields,
     number,
     open_text,
+    shown,
 )
+from plugins.replay.formats.timeparse import MAX_NS, WINDOW
 from terminal.core.errors import DataError
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Aggressor, Quote, Trade
@@ -39,10 +41,14 @@ def tardis_keys(head: str) -> list[str]:
 
 
 def micros(text: str, field: str) -> int:
+    """Epoch µs (ASCII digits) to ns, inside the `timeparse` window, or RowError."""
     stripped = text.strip()
-    if not stripped.isdigit():
-        raise RowError(f"not an epoch µs integer: {text!r}", field)
-    return int(stripped) * US
+    if stripped.isascii() and stripped.isdigit() and len(stripped) <= 19:
+        value = int(stripped) * US
+        if value < MAX_NS:
+            return value
+        raise RowError(f"time outside {WINDOW}: {shown(text)}", field)
+    raise RowError(f"not an epoch µs integer: {shown(text)}", field)
 
 
 class TardisRows:
@@ -118,7 +124,7 @@ class TardisTrades:
                 side_text = fields[tardis.col["side"]].strip().lower()
                 side = _SIDES.get(side_text)
                 if side is None:
-                    raise RowError(f"unknown side {side_text!r}", "side")
+                    raise RowError(f"unknown side {shown(side_text)}", "side")
                 trade = Trade(tardis.iid(fields), tardis.number(fields, "price"),
                               tardis.number(fields, "amount"), side,
                               fields[tardis.col["id"]].strip(), ts_event, ts_recv)

@@ -20,16 +20,19 @@ from pathlib import Path
 from plugins.replay.formats.base import ReadReport, ReplayEvent
 from plugins.replay.formats.common import (
     PEEK_ROWS,
+    SNIFF_ROWS,
     RowError,
     announce,
     csv_records,
     default_instrument_id,
     head_records,
     header_key,
+    mostly,
     need_fields,
     number,
     open_text,
     optional_number,
+    shown,
 )
 from plugins.replay.formats.ohlcv_csv import OHLC_KEYS, TIME_KEYS, bar_layout
 from plugins.replay.formats.timeparse import make_time_parser
@@ -42,7 +45,7 @@ SIZE_KEYS = ("amount", "size", "qty", "quantity", "volume")
 BID_SIZE_KEYS = ("bidsize", "bidvolume", "bidamount", "bidqty", "bidvol")
 ASK_SIZE_KEYS = ("asksize", "askvolume", "askamount", "askqty", "askvol")
 _SIDES = {"buy": Aggressor.BUY, "b": Aggressor.BUY, "sell": Aggressor.SELL, "s": Aggressor.SELL}
-_FRACTIONAL_TIME = re.compile(r".*\d:\d{2}:\d{2}[.,]\d+")
+_FRACTIONAL_TIME = re.compile(r".*\d:\d{2}:\d{2}[.,]\d+", re.ASCII)
 
 TickEvent = Quote | Trade
 RowParser = Callable[[list[str], int], TickEvent]
@@ -114,14 +117,15 @@ class BacktraderTicks:
 
     Each row is a Trade at the close price with size = Volume (aggressor unknown, no id).
     Time rule: naive ISO with milliseconds (`2015-09-23T20:57:42.146`), taken as UTC.
-    Recognised by a backtrader header whose first rows are flat and have sub-second times.
+    Recognised by a backtrader header where most of the first rows are flat and have
+    sub-second times.
     """
 
     name = "backtrader-ticks"
     description = "backtrader tick CSV (trades as O=H=L=C rows with sub-second times)"
 
     def sniff(self, path: Path, head: str) -> bool:
-        records = head_records(head, 6)
+        records = head_records(head, SNIFF_ROWS + 1)
         if len(records) < 2:
             return False
         keys = [header_key(name) for name in records[0]]
@@ -129,10 +133,9 @@ class BacktraderTicks:
                 and all(key in keys for key in OHLC_KEYS)):
             return False
         o, h, low, c = (keys.index(key) for key in OHLC_KEYS)
-        rows = [r for r in records[1:] if len(r) == len(keys)]
-        return bool(rows) and all(
+        return mostly(records[1:], lambda r: len(r) == len(keys) and bool(
             r[o].strip() == r[h].strip() == r[low].strip() == r[c].strip()
-            and _FRACTIONAL_TIME.match(r[0]) for r in rows)
+            and _FRACTIONAL_TIME.match(r[0])))
 
     def read(self, path: Path, report: ReadReport,
              instrument_id: InstrumentId | None = None) -> Iterator[tuple[int, ReplayEvent]]:
@@ -143,7 +146,7 @@ class BacktraderTicks:
                 iid: InstrumentId) -> Iterator[tuple[int, TickEvent]]:
         def build(names: list[str], keys: list[str],
                   _parse: Callable[[str], int]) -> RowParser:
-            layout = bar_layout(names, names, str(path))
+            layout = bar_layout(names, [], str(path))
             close, volume = layout.ohlc[3], layout.volume
 
             def row(fields: list[str], ts: int) -> Trade:
@@ -228,7 +231,7 @@ class TradesCsv:
                 if side is not None and fields[side].strip():
                     found = _SIDES.get(fields[side].strip().lower())
                     if found is None:
-                        raise RowError(f"unknown side {fields[side]!r}", names[side])
+                        raise RowError(f"unknown side {shown(fields[side])}", names[side])
                     aggressor = found
                 return Trade(iid, number(fields[price], names[price]),
                              number(fields[size], names[size]), aggressor,

@@ -1,4 +1,8 @@
-"""Headerless tick files with a fixed column layout: HistData quotes, Kraken trade dumps."""
+"""Headerless tick files with a fixed column layout: HistData quotes, Kraken trade dumps.
+
+Detection looks at the first SNIFF_ROWS non-blank lines and accepts when at least half of
+them have the layout, so a bad first row is reported as a bad row instead of hiding the file.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,13 @@ from pathlib import Path
 
 from plugins.replay.formats.base import ReadReport, ReplayEvent
 from plugins.replay.formats.common import (
+    SNIFF_ROWS,
     RowError,
     announce,
     csv_records,
     default_instrument_id,
     head_lines,
+    mostly,
     need_fields,
     number,
     open_text,
@@ -25,8 +31,8 @@ from terminal.model.market import Aggressor, Quote, Trade
 NAN = math.nan
 HISTDATA_NAMES = ["datetime", "bid", "ask", "volume"]
 KRAKEN_NAMES = ["timestamp", "price", "volume"]
-_HISTDATA = re.compile(r"\s*\d{8} \d{6,9},[^,]+,[^,]+(,[^,]*)?\s*$")
-_KRAKEN = re.compile(r"\s*\d{9,10}(\.\d+)?,\d+(\.\d+)?,\d+(\.\d+)?\s*$")
+_HISTDATA = re.compile(r"\s*\d{8} \d{6,9},[^,]+,[^,]+(,[^,]*)?\s*$", re.ASCII)
+_KRAKEN = re.compile(r"\s*\d{9,10}(\.\d+)?,\d+(\.\d+)?,\d+(\.\d+)?\s*$", re.ASCII)
 # HistData publishes in "EST without daylight saving", i.e. a fixed UTC-5
 HISTDATA_OFFSET_NS = 5 * NS_PER_HOUR
 
@@ -43,8 +49,7 @@ class HistDataTicks:
     description = "HistData.com tick CSV (YYYYMMDD HHMMSSfff,bid,ask,volume; fixed UTC-5)"
 
     def sniff(self, path: Path, head: str) -> bool:
-        lines = head_lines(head, 1)
-        return bool(lines) and _HISTDATA.match(lines[0]) is not None
+        return mostly(head_lines(head, SNIFF_ROWS), _HISTDATA.match)
 
     def read(self, path: Path, report: ReadReport,
              instrument_id: InstrumentId | None = None) -> Iterator[tuple[int, ReplayEvent]]:
@@ -83,8 +88,7 @@ class KrakenTradesCsv:
     description = "Kraken trades CSV (epoch_seconds,price,volume; no header)"
 
     def sniff(self, path: Path, head: str) -> bool:
-        lines = head_lines(head, 3)
-        return bool(lines) and all(_KRAKEN.match(line) for line in lines)
+        return mostly(head_lines(head, SNIFF_ROWS), _KRAKEN.match)
 
     def read(self, path: Path, report: ReadReport,
              instrument_id: InstrumentId | None = None) -> Iterator[tuple[int, ReplayEvent]]:
