@@ -27,6 +27,9 @@ from sqlalchemy.engine import URL, make_url
 
 from terminal.persistence import Database, default_url
 
+# Widgets draw offscreen: the tests run on machines with no display
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 PG_URL_ENV = "TT_TEST_PG_URL"
 SKIP_ENV = "TT_SKIP_POSTGRES"
 INSTALL_HINT = "run `tests/tools/postgres.sh install`"
