@@ -5,11 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 SHARED_DATA ?= ../shared/data
-DEMO_FILES := $(wildcard $(SHARED_DATA)/ws/cryptofeed__BINANCE.ws.1.0 $(SHARED_DATA)/ws/cryptofeed__COINBASE.ws.28.0 $(SHARED_DATA)/ws/cryptofeed__KRAKEN.ws.50.0 $(SHARED_DATA)/ws/cryptofeed__KRAKEN.ws.48.0)
+DEMO_FILES := $(wildcard $(SHARED_DATA)/ws/cryptofeed__BINANCE.ws.1.0)
+DEMO_HISTORY := $(wildcard $(SHARED_DATA)/ohlcv/freqtrade__UNITTEST_BTC-1m.json $(SHARED_DATA)/ohlcv/backtesting.py__GOOG.csv)
 
-export QT_QPA_PLATFORM ?= offscreen
-
-.PHONY: setup run test lint bench clean lock postgres
+.PHONY: setup run test lint bench clean lock postgres screenshots
 
 setup: $(STAMP)
 
@@ -27,16 +26,21 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps finplot==1.9.7
 	@touch $(STAMP)
 
-# Until the desktop window lands: the headless engine on the embedded default (SQLite in the
-# data dir, paper broker) replaying the recorded captures in ../shared/data when present.
+# The desktop window on the embedded default (SQLite in the data dir, paper broker), replaying
+# the Binance capture in ../shared/data with its OHLCV files as chart history, when present.
+# Without a display it says so and runs the same session headless.
 run: $(STAMP)
-	$(BIN)/trading-terminal --headless --stay --speed 1 --max-gap 2 $(if $(DEMO_FILES),--replay $(DEMO_FILES))
+	$(BIN)/trading-terminal --stay --speed 1 --max-gap 2 $(if $(DEMO_FILES),--replay $(DEMO_FILES)) $(if $(DEMO_HISTORY),--history $(DEMO_HISTORY))
+
+# PNGs of the main window on the real data, drawn off screen, into docs/screenshots
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m terminal.ui.screenshots --out docs/screenshots --shared-data $(SHARED_DATA)
 
 postgres:
 	@bash tests/tools/postgres.sh install
 
 test: $(STAMP) postgres
-	$(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -44,7 +48,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
 lock:
 	$(PYTHON) -m venv /tmp/tt-lock-venv && /tmp/tt-lock-venv/bin/pip install --quiet '.[dev]' && \

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bench import bar_insert, book_apply, replay_throughput
+from bench import bar_insert, book_apply, chart_frame, replay_throughput
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     replay_throughput.main()
     book_apply.main()
     bar_insert.main()
+    chart_frame.main()
 
 
 if __name__ == "__main__":

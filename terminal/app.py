@@ -6,10 +6,11 @@ Nothing else wires components together; everything else receives what it needs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +31,7 @@ from terminal.services.bars import BarBuilder
 from terminal.services.books import BookManager
 from terminal.services.execution import OrderManager
 from terminal.services.feed_recorder import FeedRecorder, RecordingSink
+from terminal.services.history_import import HistoryReport, HistorySink
 from terminal.services.instruments import InstrumentService
 from terminal.services.market_data import MarketDataService
 from terminal.services.portfolio import Portfolio
@@ -58,6 +60,7 @@ class EngineOptions:
     broker: str = "paper"
     broker_settings: dict[str, Any] = field(default_factory=dict)
     starting_balances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BALANCES))
+    history_paths: list[Path] = field(default_factory=list)  # bars stored, not played
     record_path: Path | None = None  # every delivered market data event goes to this ttrec file
 
 
@@ -93,6 +96,8 @@ class Engine:
         self._stopping = asyncio.Event()
         self._lock = DataDirLock(options.data_dir)
         self._stopped = False
+        self._running = False  # run() has started the data clients
+        self.history: HistoryReport | None = None
         self._started_wall = 0.0
         self._run_wall = 0.0
 
@@ -158,6 +163,8 @@ class Engine:
             self.feed_recorder = _open_recording(self.options.record_path)
         context = self._context()
         await self._start_broker(context)
+        if self.options.history_paths:
+            await self.import_history(self.options.history_paths)
         if self.replaying:
             settings: dict[str, Any] = {"paths": self.options.replay_paths,
                                         "speed": self.options.speed,
@@ -202,11 +209,86 @@ class Engine:
     def data_clients(self) -> list[DataClient]:
         return [c.data for c in self.connectors.values() if c.data is not None]
 
+    async def connect(self, plugin_id: str, settings: dict[str, Any]) -> Connector:
+        """Create and connect a data plugin while the terminal runs (the connections panel).
+
+        PluginError (with the setting problems, field by field) when it is already connected,
+        broken, or its settings are refused; nothing is left half-connected.
+        """
+        if self.orders is None:
+            raise PluginError("the engine is not started")
+        if plugin_id in self.connectors:
+            raise PluginError(f"{plugin_id} is already connected")
+        connector = self.registry.create(plugin_id, self._context(), settings)
+        if connector.execution is not None and connector.data is None:
+            raise PluginError(f"{plugin_id} is a broker: choose it at start (--broker)")
+        if connector.data is not None:
+            try:
+                await connector.data.connect()
+            except Exception as exc:
+                with contextlib.suppress(Exception):
+                    await connector.data.disconnect()
+                raise PluginError(f"{plugin_id}: connect failed: {exc}") from exc
+            if self._running:
+                self.tasks.spawn(connector.data.run(), f"data:{plugin_id}")
+        self.connectors[plugin_id] = connector
+        self.bus.emit(Kind.CONNECTION, plugin_id, {"plugin_id": plugin_id, "state": "connected"})
+        log.info("connected %s", plugin_id)
+        return connector
+
+    async def import_history(self, paths: list[Path],
+                             instrument: str | None = None) -> HistoryReport:
+        """Store the bars of recorded files (any replay format) without playing them.
+
+        The files are read at full speed by the replay plugin into a sink that only stores
+        bars and instruments; the report counts bars per instrument and bad rows.
+        """
+        if self.db is None or self.recorder is None:
+            raise PluginError("the engine is not started")
+        sink = HistorySink(self.recorder, self.instruments)
+        context = replace(self._context(), market_data=sink)
+        connector = self.registry.create("replay", context, {
+            "paths": paths, "speed": "max", "instrument": instrument})
+        data = connector.data
+        if data is None:
+            raise PluginError("the replay plugin gave no data client")
+        await data.connect()
+        try:
+            await data.run()
+        finally:
+            await data.disconnect()
+        stats = getattr(data, "stats", None)
+        if callable(stats):
+            files = stats().get("files", [])
+            sink.report.bad_rows = sum(int(f.get("bad_rows", 0)) for f in files)
+            for error in stats().get("errors", []):
+                self.errors.append(f"history import: {error}")
+        await self.recorder.flush()
+        self.history = sink.report
+        log.info("history imported: %s", sink.report.as_dict()["bars"])
+        return sink.report
+
+    async def disconnect(self, plugin_id: str) -> None:
+        connector = self.connectors.get(plugin_id)
+        if connector is None:
+            raise PluginError(f"{plugin_id} is not connected")
+        if plugin_id == self.options.broker:
+            raise PluginError(f"{plugin_id} is the broker of this session; it stays connected")
+        del self.connectors[plugin_id]
+        try:
+            if connector.data is not None:
+                await connector.data.disconnect()
+        finally:
+            self.bus.emit(Kind.CONNECTION, plugin_id,
+                          {"plugin_id": plugin_id, "state": "disconnected"})
+            log.info("disconnected %s", plugin_id)
+
     async def run(self, duration_s: float | None = None, stay: bool = False) -> None:
         """Run the data clients until the finite ones end (unless `stay`), the duration
         passes, or `request_stop` is called. Data clients keep running until `stop`."""
         loop = asyncio.get_running_loop()
         started = time.monotonic()
+        self._running = True
         clients = self.data_clients()
         runners = [self.tasks.spawn(client.run(), f"data:{type(client).__name__}")
                    for client in clients]
@@ -314,6 +396,7 @@ class Engine:
             "fills": len(self.orders.fills) if self.orders else 0,
             "replay": replay,
             "recording": recording,
+            "history": self.history.as_dict() if self.history is not None else {},
             "rejected_input_rows": {
                 "count": sum(f["bad_rows"] for f in replay.get("files", [])),
                 "examples": [str(p) for p in md.problems[:20]],

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -105,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop after this many seconds")
     parser.add_argument("--stay", action="store_true",
                         help="keep running after the replay ends (until Ctrl-C or --duration)")
+    parser.add_argument("--history", nargs="+", type=Path, default=[], metavar="PATH",
+                        help="files whose bars are stored as chart history at start (any "
+                        "format --replay reads), without being played")
     parser.add_argument("--record", type=Path, default=None, metavar="PATH",
                         help="record every market data event delivered (live or replayed) to "
                         "this new file, in the ttrec format that --replay reads back")
@@ -190,14 +194,24 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     configure_logging(args.log_level, data_dir)
     if not args.headless:
-        try:
+        reason = _no_display_reason()
+        if reason is None:
             from terminal.ui.launch import launch
-        except ImportError:
-            print("The desktop window is not part of this build yet; running headless.",
-                  file=sys.stderr)
-        else:
+
             return int(launch(args, data_dir))
+        print(f"{reason}; running headless (give --headless to say so, or set "
+              "QT_QPA_PLATFORM=offscreen to draw the window off screen)", file=sys.stderr)
     return asyncio.run(_headless(args, data_dir))
+
+
+def _no_display_reason() -> str | None:
+    """Why no window can be shown here, or None. Only Linux/BSD need a display server."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        return None
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") \
+            or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return "no display found (DISPLAY and WAYLAND_DISPLAY are unset)"
 
 
 async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
@@ -209,6 +223,7 @@ async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
                             replay_instrument=args.instrument,
                             instrument_files=args.instruments, speed=args.speed,
                             max_gap_s=args.max_gap, record_path=args.record,
+                            history_paths=args.history,
                             bar_timeframes=[t.strip() for t in args.bars.split(",") if t.strip()])
     try:
         engine = Engine(options)

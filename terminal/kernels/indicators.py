@@ -1,0 +1,78 @@
+"""Indicator kernels on float64 arrays (numba, cached). NaN inputs are gaps, not resets.
+
+A NaN close (a bar with no trade) leaves the indicator's state untouched and its output NaN
+at that bar, so the line breaks there and carries on after; it never turns the rest of the
+series into NaN.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+F64 = npt.NDArray[np.float64]
+
+
+@njit(cache=True, nogil=True)
+def _ema(values: F64, span: int, out: F64) -> None:  # pragma: no cover - compiled
+    alpha = 2.0 / (span + 1.0)
+    state = math.nan
+    seen = 0
+    for i in range(values.shape[0]):
+        x = values[i]
+        if math.isnan(x):
+            out[i] = math.nan
+            continue
+        state = x if seen == 0 else state + alpha * (x - state)
+        seen += 1
+        out[i] = state if seen >= span else math.nan
+
+
+def ema(values: F64, span: int) -> F64:
+    """Exponential moving average, alpha = 2 / (span + 1), seeded with the first value, NaN
+    for the first `span - 1` values (pandas `ewm(span, adjust=False, min_periods=span)`)."""
+    if span < 1:
+        raise ValueError(f"span must be at least 1, not {span}")
+    out = np.empty(len(values))
+    _ema(np.ascontiguousarray(values, dtype=np.float64), span, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _rsi(close: F64, period: int, out: F64) -> None:  # pragma: no cover - compiled
+    gain = 0.0
+    loss = 0.0
+    prev = math.nan
+    changes = 0
+    for i in range(close.shape[0]):
+        x = close[i]
+        out[i] = math.nan
+        if math.isnan(x):
+            continue
+        if not math.isnan(prev):
+            change = x - prev
+            up = change if change > 0 else 0.0
+            down = -change if change < 0 else 0.0
+            changes += 1
+            if changes <= period:  # the first average is a plain mean
+                gain += up / period
+                loss += down / period
+            else:  # Wilder's smoothing
+                gain = (gain * (period - 1) + up) / period
+                loss = (loss * (period - 1) + down) / period
+            if changes >= period:
+                total = gain + loss
+                out[i] = 50.0 if total == 0.0 else 100.0 * gain / total
+        prev = x
+
+
+def rsi(close: F64, period: int = 14) -> F64:
+    """Wilder's RSI (0..100); 50 where the price did not move over the window."""
+    if period < 1:
+        raise ValueError(f"period must be at least 1, not {period}")
+    out = np.empty(len(close))
+    _rsi(np.ascontiguousarray(close, dtype=np.float64), period, out)
+    return out

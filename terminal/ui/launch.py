@@ -1,0 +1,69 @@
+"""Starts the desktop window with the engine on qasync's loop (one loop for both)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import qasync
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from terminal.app import Engine, EngineOptions
+from terminal.core.errors import TerminalError
+from terminal.ui.main_window import MainWindow
+from terminal.ui.theme import THEMES, apply_theme
+
+log = logging.getLogger(__name__)
+
+
+def options_from_args(args: argparse.Namespace, data_dir: Path) -> EngineOptions:
+    return EngineOptions(data_dir=data_dir, db_url=args.db_url, replay_paths=args.replay,
+                         replay_format=args.replay_format, replay_instrument=args.instrument,
+                         instrument_files=args.instruments, speed=args.speed,
+                         max_gap_s=args.max_gap, history_paths=args.history,
+                         record_path=args.record,
+                         bar_timeframes=[t.strip() for t in args.bars.split(",") if t.strip()])
+
+
+async def run_window(engine: Engine, window: MainWindow, closed: asyncio.Event,
+                     duration_s: float | None) -> int:
+    window.show()
+    window.busy("Starting: database, plugins, history…")
+    try:
+        await engine.start()
+    except TerminalError as exc:
+        window.busy(None)
+        QMessageBox.critical(window, "Trading Terminal", str(exc))
+        return 2
+    window.busy(None)
+    window.bridge.load_existing()
+    runner = asyncio.ensure_future(engine.run(duration_s=duration_s, stay=True))
+    waiter = asyncio.ensure_future(closed.wait())
+    await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    engine.request_stop()
+    await asyncio.gather(runner, return_exceptions=True)
+    waiter.cancel()
+    window.close()
+    await engine.stop()
+    return 0 if engine.summary()["ok"] else 1
+
+
+def launch(args: argparse.Namespace, data_dir: Path) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Trading Terminal")
+    engine = Engine(options_from_args(args, data_dir))
+    window = MainWindow(engine, data_dir / "window.ini")
+    apply_theme(app, THEMES.get(str(window.settings.value("theme", "dark")), THEMES["dark"]))
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closed = asyncio.Event()
+    app.lastWindowClosed.connect(closed.set)
+    signal.signal(signal.SIGINT, lambda *_: closed.set())
+    with loop:
+        code: int = loop.run_until_complete(run_window(engine, window, closed, args.duration))
+    return code

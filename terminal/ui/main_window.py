@@ -1,0 +1,414 @@
+"""The main window: chart in the centre, docks around it, refreshed by one frame timer."""
+
+from __future__ import annotations
+
+import logging
+import math
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QPlainTextEdit,
+    QProgressBar,
+    QWidget,
+)
+
+from terminal.app import Engine
+from terminal.core.errors import OrderError
+from terminal.kernels.indicators import ema, rsi
+from terminal.model.ids import InstrumentId
+from terminal.model.market import Bar
+from terminal.model.orders import Order, OrderType, Side
+from terminal.services.bar_resample import BarArrays, resample
+from terminal.services.order_request import OrderRequest
+from terminal.services.timeframes import parse_timeframe
+from terminal.ui.blotter import Blotter
+from terminal.ui.bridge import EngineBridge, LogToState
+from terminal.ui.chart.chart_widget import ChartWidget
+from terminal.ui.connections import ConnectionsPanel
+from terminal.ui.ladder.depth_chart import DepthChart
+from terminal.ui.ladder.ladder_widget import LadderWidget
+from terminal.ui.rows import (
+    ACCOUNT_HEADERS,
+    FILL_HEADERS,
+    ORDER_HEADERS,
+    POSITION_HEADERS,
+    QUALITY_HEADERS,
+    WATCH_HEADERS,
+    account_rows,
+    fill_rows,
+    formatters,
+    order_rows,
+    position_rows,
+    quality_rows,
+    watch_rows,
+)
+from terminal.ui.table_model import RowsModel
+from terminal.ui.theme import THEMES, apply_theme
+from terminal.ui.ticket import OrderTicket
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 33  # about 30 frames a second
+HISTORY_BARS = 20_000
+STORED_INTERVALS_NS = (60_000_000_000, 300_000_000_000, 3_600_000_000_000,
+                       86_400_000_000_000)  # what history may be stored in, finest first
+EMA_SPANS = ((20, "#f0b90b"), (50, "#42a5f5"))
+LADDER_DEPTH = 50
+LAYOUT_VERSION = 1
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, engine: Engine, settings_path: Path) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Trading Terminal")
+        self.engine = engine
+        self.bridge = EngineBridge(engine)
+        self.state = self.bridge.state
+        self._log_handler = LogToState(self.state)
+        logging.getLogger().addHandler(self._log_handler)
+        self.settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+        self.selected: InstrumentId | None = None
+        self._seen_versions: dict[str, int] = {}
+        self._chart_interval_ns = 60_000_000_000
+        self.confirm_ladder_clicks = True
+
+        self.chart = ChartWidget(self)
+        self.chart.timeframe_changed.connect(self.set_timeframe)
+        self._rsi_pane = "RSI 14"
+        self.chart.add_subpane(self._rsi_pane)
+        self._markers_shown = 0
+        self.setCentralWidget(self.chart)
+        self.ladder = LadderWidget(self)
+        self.ladder.order_requested.connect(self._ladder_order)
+        self.depth_chart = DepthChart(self)
+        self.ticket = OrderTicket(self._submit, engine.instruments.get,
+                                  lambda coro: engine.tasks.spawn(coro, "ticket"), self)
+        self.models = {
+            "working": RowsModel(ORDER_HEADERS, formatters(ORDER_HEADERS)),
+            "orders": RowsModel(ORDER_HEADERS, formatters(ORDER_HEADERS)),
+            "fills": RowsModel(FILL_HEADERS, formatters(FILL_HEADERS)),
+            "positions": RowsModel(POSITION_HEADERS, formatters(POSITION_HEADERS)),
+            "account": RowsModel(ACCOUNT_HEADERS, formatters(ACCOUNT_HEADERS)),
+            "watchlist": RowsModel(WATCH_HEADERS, formatters(WATCH_HEADERS)),
+            "quality": RowsModel(QUALITY_HEADERS, formatters(QUALITY_HEADERS)),
+        }
+        self.blotters = {name: Blotter(model, name, self) for name, model in self.models.items()}
+        self.blotters["watchlist"].row_activated.connect(self.select_instrument)
+        self.blotters["working"].row_activated.connect(self._cancel_order)
+        self.log_view = QPlainTextEdit(self)
+        self.log_view.setObjectName("log")
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(2000)
+        self._log_shown = 0
+        self.connections = ConnectionsPanel(
+            engine, lambda coro: engine.tasks.spawn(coro, "connections"), parent=self)
+
+        self.docks: dict[str, QDockWidget] = {}
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        self._dock("Watchlist", self.blotters["watchlist"], left)
+        self._dock("Order book", self.ladder, right)
+        self._dock("Depth", self.depth_chart, right)
+        self._dock("Order ticket", self.ticket, right)
+        for title, name in (("Working orders", "working"), ("Orders", "orders"),
+                            ("Fills", "fills"), ("Positions", "positions"),
+                            ("Account", "account"), ("Data quality", "quality")):
+            self._dock(title, self.blotters[name], bottom)
+        self._dock("Log", self.log_view, bottom)
+        self._dock("Connections", self.connections, bottom)
+        for a, b in (("Working orders", "Orders"), ("Orders", "Fills"), ("Fills", "Positions"),
+                     ("Positions", "Account"), ("Account", "Data quality"),
+                     ("Data quality", "Log"), ("Log", "Connections")):
+            self.tabifyDockWidget(self.docks[a], self.docks[b])
+        self.docks["Working orders"].raise_()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+
+        self.status = QLabel(self)
+        self.status.setObjectName("statusText")
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("progress")
+        self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
+        self.statusBar().addPermanentWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self._menus()
+        self._restore_layout()
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    # construction -------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock:{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[title] = dock
+
+    def _menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view = menu.addMenu("&View")
+        for name in THEMES:
+            action = QAction(f"{name.title()} theme", self)
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            view.addAction(action)
+        reset = QAction("Reset layout", self)
+        reset.triggered.connect(lambda: self.restoreState(self._default_state, LAYOUT_VERSION))
+        view.addAction(reset)
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        trading = menu.addMenu("&Trading")
+        self.confirm_action = QAction("Confirm ladder clicks", self, checkable=True)
+        self.confirm_action.setChecked(True)
+        self.confirm_action.toggled.connect(self._set_confirm)
+        trading.addAction(self.confirm_action)
+        for text, keys, slot in (("Buy (ticket)", "Ctrl+B", lambda: self.ticket.place(Side.BUY)),
+                                 ("Sell (ticket)", "Ctrl+S",
+                                  lambda: self.ticket.place(Side.SELL)),
+                                 ("Cancel all orders", "Ctrl+Shift+X", self.cancel_all)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            trading.addAction(action)
+            self.addAction(action)
+
+    def _set_confirm(self, on: bool) -> None:
+        self.confirm_ladder_clicks = on
+        self.ladder.confirm_clicks = on
+        self.settings.setValue("confirm_ladder_clicks", on)
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, THEMES[name])
+        self.settings.setValue("theme", name)
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window_state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state, LAYOUT_VERSION)
+        confirm = self.settings.value("confirm_ladder_clicks", True)
+        self.confirm_action.setChecked(confirm not in (False, "false"))
+
+    def save_layout(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState(LAYOUT_VERSION))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.timer.stop()
+        logging.getLogger().removeHandler(self._log_handler)
+        self.bridge.close()
+        super().closeEvent(event)
+
+    # selection ----------------------------------------------------------------------------
+    def select_instrument(self, key: object) -> None:
+        if not isinstance(key, InstrumentId) or key == self.selected:
+            return
+        self.selected = key
+        inst = self.engine.instruments.get(key)
+        decimals = inst.price_decimals if inst is not None else 8
+        self.chart.set_instrument(str(key), decimals)
+        self._load_history(key)
+        if inst is not None:
+            self.ladder.set_instrument(str(key), inst.tick_size, inst.price_decimals,
+                                       inst.size_decimals)
+        self.ticket.instrument.setCurrentText(str(key))
+        self.state.books_changed.add(key)
+
+    def busy(self, text: str | None) -> None:
+        """Show (text) or hide (None) the status bar's progress for long work."""
+        self.progress.setVisible(text is not None)
+        if text is not None:
+            self.progress.setRange(0, 0)
+            self.progress.setFormat(text)
+            self.progress.setTextVisible(True)
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
+
+    def set_timeframe(self, text: str) -> None:
+        interval = parse_timeframe(text).interval_ns
+        if interval == self._chart_interval_ns:
+            return
+        self._chart_interval_ns = interval
+        if self.selected is not None:
+            self._load_history(self.selected)
+
+    def _stored_bars(self, iid: InstrumentId) -> BarArrays:
+        """The finest stored bars not longer than the chart's timeframe, rolled up to it."""
+        db = self.engine.db
+        bars: list[Bar] = []
+        if db is not None:
+            finer = [i for i in STORED_INTERVALS_NS if i <= self._chart_interval_ns]
+            coarser = [i for i in STORED_INTERVALS_NS if i > self._chart_interval_ns]
+            for interval in [self._chart_interval_ns, *reversed(finer), *coarser]:
+                bars = db.bars.last(iid, interval, HISTORY_BARS)
+                if bars:
+                    break
+        arrays = BarArrays(np.array([b.ts for b in bars], dtype=np.int64),
+                           *(np.array([getattr(b, f) for b in bars], dtype=np.float64)
+                             for f in ("open", "high", "low", "close", "volume")))
+        if bars and bars[0].interval_ns < self._chart_interval_ns:
+            arrays = resample(arrays, self._chart_interval_ns)
+        return arrays
+
+    def _load_history(self, iid: InstrumentId) -> None:
+        self.busy(f"Loading history of {iid}…")
+        try:
+            bars = self._stored_bars(iid)
+            self.chart.set_bars(*bars)
+            self._markers_shown = 0
+            self._update_indicators()
+        finally:
+            self.busy(None)
+
+    def _update_indicators(self) -> None:
+        close = np.array(self.chart.series.close)
+        for span, color in EMA_SPANS:
+            self.chart.set_overlay(f"EMA {span}", ema(close, span), color)
+        self.chart.set_subpane_series(self._rsi_pane, "RSI 14", rsi(close, 14))
+
+    # orders -------------------------------------------------------------------------------
+    async def _submit(self, req: OrderRequest) -> Order:
+        if self.engine.orders is None:
+            raise OrderError("the engine has no order manager yet")
+        return await self.engine.orders.submit(req)
+
+    def _ladder_order(self, side: str, price: Decimal) -> None:
+        if self.selected is None:
+            return
+        self.ticket.prefill(self.selected, OrderType.LIMIT, price)
+        self.ticket.place(Side(side))
+
+    def _cancel_order(self, key: object) -> None:
+        if self.engine.orders is not None and isinstance(key, str):
+            self.engine.tasks.spawn(self.engine.orders.cancel(key), "cancel")
+
+    def cancel_all(self) -> None:
+        if self.engine.orders is not None:
+            self.engine.tasks.spawn(self.engine.orders.cancel_all(), "cancel-all")
+
+    # frame --------------------------------------------------------------------------------
+    def _changed(self, area: str) -> bool:
+        version = self.state.version(area)
+        if self._seen_versions.get(area) == version:
+            return False
+        self._seen_versions[area] = version
+        return True
+
+    def refresh(self) -> None:
+        """One frame: push what changed since the last frame into the widgets."""
+        state = self.state
+        if self._changed("orders"):
+            self.models["working"].set_rows(order_rows(state, working_only=True))
+            self.models["orders"].set_rows(order_rows(state, working_only=False))
+            if self.selected is not None:
+                self.ladder.set_own_orders([o for o in state.orders.values()
+                                            if o.instrument_id == self.selected
+                                            and o.status.is_working])
+        if self._changed("fills"):
+            self.models["fills"].set_rows(fill_rows(state))
+        if self._changed("positions") or self._changed("watch"):
+            self.models["positions"].set_rows(position_rows(state, self._mark))
+        if self._changed("account"):
+            self.models["account"].set_rows(account_rows(state))
+        if self._changed("watch"):
+            self.models["watchlist"].set_rows(watch_rows(state))
+            self.ticket.set_instruments(sorted(state.watch))
+            if self.selected is None and state.watch:
+                self.select_instrument(sorted(state.watch)[0])
+        if self._changed("connections"):
+            self.connections.refresh()
+        if self._changed("quality"):
+            self.models["quality"].set_rows(quality_rows(state))
+        if self._changed("log"):
+            lines = list(state.log)
+            new = lines[self._log_shown - len(lines):] if self._log_shown < len(lines) else []
+            for line in new[-200:]:
+                self.log_view.appendPlainText(line)
+            self._log_shown = len(lines)
+        self._refresh_market()
+        self._refresh_status()
+
+    def _refresh_market(self) -> None:
+        iid = self.selected
+        if iid is None:
+            return
+        if iid in self.state.bars_changed:
+            updated = False
+            for bar in self.engine.aggregator.forming():
+                if bar.instrument_id == iid and bar.interval_ns == self._chart_interval_ns:
+                    self.chart.upsert_bar(bar)
+                    updated = True
+            if updated:
+                self._update_indicators()
+        self.state.bars_changed.clear()
+        self._add_fill_markers(iid)
+        if iid in self.state.books_changed:
+            bids, asks = self.engine.books.levels(iid, LADDER_DEPTH)
+            status = self.engine.books.status(iid)
+            usable = status is not None and status.usable
+            reason = None if status is None else status.reason
+            self.ladder.set_book(bids, asks)
+            self.ladder.set_status(usable, reason)
+            self.depth_chart.set_book(bids, asks)
+            self.depth_chart.set_status(usable, reason)
+        self.state.books_changed.clear()
+        self.chart.refresh()
+        self.ladder.refresh()
+        self.depth_chart.refresh()
+
+    def _add_fill_markers(self, iid: InstrumentId) -> None:
+        fills = self.state.fills
+        if len(fills) == self._markers_shown:
+            return
+        for fill in list(fills)[self._markers_shown:]:
+            if fill.instrument_id == iid:
+                self.chart.add_marker(fill.ts_event, float(fill.price), fill.side.value)
+        self._markers_shown = len(fills)
+
+    def _mark(self, iid: InstrumentId) -> float | None:
+        row = self.state.watch.get(iid)
+        if row is None:
+            return None
+        mid = (row.bid + row.ask) / 2
+        return mid if not math.isnan(mid) else (None if math.isnan(row.last) else row.last)
+
+    def _refresh_status(self) -> None:
+        md = self.engine.market_data
+        books = self.engine.books.summary()
+        usable = sum(1 for b in books.values() if b["usable"])
+        clients = self.engine.data_clients()
+        if not clients:
+            feed = "no feed connected"
+        elif all(getattr(c, "done", False) for c in clients):
+            feed = "replay ended"
+        else:
+            feed = "live"
+        latency = self.state.last_latency_ns
+        latency_text = "" if latency is None else f" · latency {latency / 1e6:,.1f} ms"
+        self.status.setText(
+            f"Feed: {feed} · {sum(md.events.values()):,} events{latency_text}"
+            f" · books {usable}/{len(books)} usable · broker {self.engine.options.broker}"
+            f" · API: off · {self.engine.options.data_dir}")

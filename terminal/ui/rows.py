@@ -1,0 +1,95 @@
+"""ViewState -> keyed table rows for each blotter. Pure functions: no Qt."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from terminal.model.ids import InstrumentId
+from terminal.model.numbers import plain
+from terminal.ui.view_state import ViewState
+
+Keyed = list[tuple[object, tuple[Any, ...]]]
+
+ORDER_HEADERS = ("Time", "Client id", "Instrument", "Side", "Type", "Qty", "Price", "Filled",
+                 "Avg price", "Status", "Source", "Reason")
+FILL_HEADERS = ("Time", "Fill id", "Client id", "Instrument", "Side", "Qty", "Price", "Fee",
+                "Liquidity")
+POSITION_HEADERS = ("Instrument", "Qty", "Avg price", "Mark", "Unrealised PnL", "Realised PnL",
+                    "Fees")
+ACCOUNT_HEADERS = ("Currency", "Balance")
+WATCH_HEADERS = ("Instrument", "Last", "Change %", "Bid", "Ask", "Spread")
+QUALITY_HEADERS = ("Instrument", "Finding", "Count", "Last detail", "Time")
+
+
+def clock(ts_ns: int) -> str:
+    if not ts_ns:
+        return ""
+    return datetime.fromtimestamp(ts_ns / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def decimal_text(value: Any) -> str:
+    return plain(value) if isinstance(value, Decimal) else str(value)
+
+
+def number_text(value: Any) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.10g}"
+    return decimal_text(value)
+
+
+def order_rows(state: ViewState, working_only: bool) -> Keyed:
+    rows: Keyed = []
+    for order in sorted(state.orders.values(), key=lambda o: o.ts_created, reverse=True):
+        if working_only and order.status.is_terminal:
+            continue
+        rows.append((order.client_order_id, (
+            order.ts_created, order.client_order_id, str(order.instrument_id), order.side.value,
+            order.type.value, order.quantity, order.price, order.filled_qty,
+            order.avg_fill_price if order.filled_qty else None, order.status.value,
+            order.source, order.reject_reason)))
+    return rows
+
+
+def fill_rows(state: ViewState) -> Keyed:
+    return [(f.fill_id, (f.ts_event, f.fill_id, f.client_order_id, str(f.instrument_id),
+                         f.side.value, f.quantity, f.price, f.fee, f.liquidity.value))
+            for f in reversed(state.fills)]
+
+
+def position_rows(state: ViewState, marks: Callable[[InstrumentId], float | None]) -> Keyed:
+    rows: Keyed = []
+    for iid, pos in sorted(state.positions.items()):
+        mark = marks(iid)
+        unrealised = (pos.unrealized_pnl(Decimal(repr(mark)))
+                      if mark is not None and not math.isnan(mark) else None)
+        rows.append((iid, (str(iid), pos.quantity, pos.avg_price, mark, unrealised,
+                           pos.realized_pnl, pos.fees)))
+    return rows
+
+
+def account_rows(state: ViewState) -> Keyed:
+    if state.account is None:
+        return []
+    return [(ccy, (ccy, amount)) for ccy, amount in sorted(state.account.balances.items())]
+
+
+def watch_rows(state: ViewState) -> Keyed:
+    return [(iid, (str(iid), row.last, row.change_pct, row.bid, row.ask, row.spread))
+            for iid, row in sorted(state.watch.items())]
+
+
+def quality_rows(state: ViewState) -> Keyed:
+    return [((r.instrument_id, r.kind), (str(r.instrument_id), r.kind, r.count, r.last_detail,
+                                         r.ts_ns))
+            for r in sorted(state.quality.values(), key=lambda r: (-r.ts_ns, r.kind))]
+
+
+TIME_COLUMNS = {"Time"}
+
+
+def formatters(headers: tuple[str, ...]) -> list[Callable[[Any], str]]:
+    return [clock if h in TIME_COLUMNS else number_text for h in headers]
