@@ -39,6 +39,7 @@ from terminal.kernels import book as kern
 from terminal.model.market import Level
 
 _BID, _ASK, _FULL = kern.BID, kern.ASK, kern.FULL
+UNTOUCHED: Final = 2**62  # `apply` changed no level
 
 
 def _compiled(kernel: Any) -> Callable[..., int]:
@@ -107,13 +108,14 @@ class ArrayBook:
     """One L2 book; see the module docstring. `capacity` is the initial levels per side."""
 
     __slots__ = ("bids", "asks", "sequence", "ts_event", "updates", "_data", "_counts",
-                 "_cells", "_counted", "_bid", "_ask")
+                 "_cells", "_flat", "_counted", "_bid", "_ask")
 
     def __init__(self, capacity: int = 64) -> None:
         self._data: F64Array = np.empty((4, max(int(capacity), 1)), dtype=np.float64)
         self._counts = np.zeros(2, dtype=np.int64)
         # memoryviews read single cells faster than numpy indexing or .item()
         self._cells = self._data.data
+        self._flat = self._cells.cast("B").cast("d")  # row r, slot i at r * capacity + i
         self._counted = self._counts.data
         self._bid: Level | _Unknown | None = None
         self._ask: Level | _Unknown | None = None
@@ -144,9 +146,13 @@ class ArrayBook:
         self._bid, self._ask = self._best(_BID), self._best(_ASK)
         self.updates += 1
 
-    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
-        """Set each level's size; a size of 0 deletes the level."""
+    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> int:
+        """Set each level's size; a size of 0 deletes the level. Returns the smallest
+        distance from the top (0 = best level) of any level changed, on either side, or
+        UNTOUCHED when nothing changed: a caller watching only the best k levels can skip
+        its work when the result is >= k."""
         data, counts = self._data, self._counts
+        nearest = UNTOUCHED
         for price, size in bids:
             moved = _set_level(data, counts, _BID, price, size)
             if moved <= 0:
@@ -155,6 +161,8 @@ class ArrayBook:
                     moved = _set_level(data, counts, _BID, price, size)
                 if moved == 0:
                     self._bid = _STALE
+            if 0 <= moved < nearest:
+                nearest = moved
         for price, size in asks:
             moved = _set_level(data, counts, _ASK, price, size)
             if moved <= 0:
@@ -163,7 +171,10 @@ class ArrayBook:
                     moved = _set_level(data, counts, _ASK, price, size)
                 if moved == 0:
                     self._ask = _STALE
+            if 0 <= moved < nearest:
+                nearest = moved
         self.updates += 1
+        return nearest
 
     def apply_arrays(self, side_is_bid: npt.ArrayLike, prices: npt.ArrayLike,
                      sizes: npt.ArrayLike) -> None:
@@ -282,8 +293,22 @@ class ArrayBook:
     def _levels(self, side: int, depth: int) -> list[Level]:
         n = self._counted[side]
         k = min(max(int(depth), 0), n)
-        rows = self._data[2 * side:2 * side + 2, n - k:n]
-        return list(zip(rows[0, ::-1].tolist(), rows[1, ::-1].tolist(), strict=True))
+        row = 2 * side
+        data = self._data
+        return list(zip(data[row, n - k:n][::-1].tolist(),
+                        data[row + 1, n - k:n][::-1].tolist(), strict=True))
+
+    def top_prices(self, depth: int) -> tuple[list[float], list[float]]:
+        """The prices of the best `depth` bids and asks, best first."""
+        counted, flat = self._counted, self._flat
+        k = max(int(depth), 0)
+        nb, na = counted[_BID], counted[_ASK]
+        ask_row = 2 * self._data.shape[1]
+        bids = cast(list[float], flat[max(nb - k, 0):nb].tolist())
+        asks = cast(list[float], flat[ask_row + max(na - k, 0):ask_row + na].tolist())
+        bids.reverse()
+        asks.reverse()
+        return bids, asks
 
     def _row(self, row: int) -> F64Array:
         n = self._counted[row // 2]
@@ -301,6 +326,7 @@ class ArrayBook:
             new[:, :used] = old[:, :used]
             self._data = new
             self._cells = new.data
+            self._flat = self._cells.cast("B").cast("d")
         return self._data
 
 

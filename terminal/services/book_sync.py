@@ -16,6 +16,7 @@ from typing import Protocol
 from terminal.model.market import BookDelta, BookSnapshot, Level
 
 MAX_BUFFERED_DIFFS = 10_000
+CHECKSUM_LEVELS = 10  # Kraken's CRC32 covers the best 10 levels per side
 
 
 class Book(Protocol):
@@ -29,7 +30,10 @@ class Book(Protocol):
     @property
     def asks(self) -> Sized: ...
     def load(self, bids: Iterable[Level], asks: Iterable[Level]) -> None: ...
-    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None: ...
+    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> int | None:
+        """None, or the smallest distance from the top of a level it changed."""
+        ...
+    def top_prices(self, depth: int) -> tuple[list[float], list[float]]: ...
     def best_bid(self) -> Level | None: ...
     def best_ask(self) -> Level | None: ...
     def top(self, depth: int) -> tuple[list[Level], list[Level]]: ...
@@ -80,7 +84,13 @@ class BookSync:
             self.buffer.append(delta)
             return result
         self._apply_checked(delta, result)
-        self._check_crossed(result)
+        if self.synced:  # _check_crossed, written out: this runs for every diff
+            book = self.book
+            bid, ask = book.best_bid(), book.best_ask()
+            if bid is not None and ask is not None and bid[0] >= ask[0]:
+                self._check_crossed(result)
+            else:
+                result.best_bid, result.best_ask = bid, ask
         return result
 
     def _apply_checked(self, delta: BookDelta, result: SyncResult) -> None:
@@ -166,6 +176,8 @@ class KrakenChecksumSync(BookSync):
         self._depth = 0
         # per level, its part of the checksum text, kept as levels change
         self._text: dict[str, dict[float, str]] = {"a": {}, "b": {}}
+        # the checksum of the book as it stands, while no update has reached its top levels
+        self._crc: int | None = None
         self.checksums_verified = 0
 
     def on_snapshot(self, snap: BookSnapshot) -> SyncResult:
@@ -175,12 +187,22 @@ class KrakenChecksumSync(BookSync):
             side: {level[0]: _checksum_text(text[0], text[1])
                    for level, text in zip(levels, raw.get(side, ()), strict=True)}
             for side, levels in (("a", snap.asks), ("b", snap.bids))}
+        self._crc = None
         return super().on_snapshot(snap)
 
     def _apply(self, delta: BookDelta, result: SyncResult) -> None:
-        super()._apply(delta, result)
+        book = self.book
+        nearest = book.apply(delta.bids, delta.asks)
+        if delta.sequence:
+            book.sequence = delta.sequence
+        book.ts_event = delta.ts_event
+        result.applied += 1
+        if nearest is None or nearest < CHECKSUM_LEVELS:
+            self._crc = None
         raw = delta.raw or {}
         for side, levels in (("a", delta.asks), ("b", delta.bids)):
+            if not levels:
+                continue
             text = self._text[side]
             for level, strings in zip(levels, raw.get(side, ()), strict=True):
                 if level[1] > 0.0:
@@ -188,13 +210,18 @@ class KrakenChecksumSync(BookSync):
                 else:
                     text.pop(level[0], None)
         if self._depth:
-            dropped_bids, dropped_asks = self.book.truncate(self._depth)
-            for price in dropped_bids:
-                self._text["b"].pop(price, None)
-            for price in dropped_asks:
-                self._text["a"].pop(price, None)
+            dropped_bids, dropped_asks = book.truncate(self._depth)
+            if dropped_bids or dropped_asks:
+                if self._depth < CHECKSUM_LEVELS:
+                    self._crc = None
+                for price in dropped_bids:
+                    self._text["b"].pop(price, None)
+                for price in dropped_asks:
+                    self._text["a"].pop(price, None)
         if delta.checksum is not None:
-            computed = self.checksum()
+            computed = self._crc
+            if computed is None:
+                computed = self._crc = self.checksum()
             if computed != delta.checksum:
                 self._go_stale(result, f"checksum mismatch: venue {delta.checksum}, "
                                        f"book {computed}")
@@ -202,11 +229,11 @@ class KrakenChecksumSync(BookSync):
                 self.checksums_verified += 1
 
     def checksum(self) -> int:
-        bids, asks = self.book.top(10)
+        bids, asks = self.book.top_prices(CHECKSUM_LEVELS)
         text = self._text
         asks_text, bids_text = text["a"], text["b"]
-        parts = [asks_text[price] for price, _ in asks]
-        parts += [bids_text[price] for price, _ in bids]
+        parts = [asks_text[price] for price in asks]
+        parts += [bids_text[price] for price in bids]
         return zlib.crc32("".join(parts).encode("ascii"))
 
 

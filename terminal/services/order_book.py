@@ -118,6 +118,11 @@ class OrderBook:
         """The best `depth` levels per side, best first."""
         return self.bids.sorted_levels(depth), self.asks.sorted_levels(depth)
 
+    def top_prices(self, depth: int) -> tuple[list[float], list[float]]:
+        """The prices of the best `depth` bids and asks, best first."""
+        bids, asks = self.top(depth)
+        return [p for p, _ in bids], [p for p, _ in asks]
+
     def truncate(self, depth: int) -> tuple[list[float], list[float]]:
         """Keep the best `depth` levels per side; return the bid and ask prices dropped."""
         return self.bids.truncate(depth), self.asks.truncate(depth)

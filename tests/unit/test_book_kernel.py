@@ -21,7 +21,7 @@ from bench.book_apply import (
     parse_tuples,
 )
 from plugins.replay.formats import open_recording
-from terminal.kernels.array_book import ArrayBook
+from terminal.kernels.array_book import UNTOUCHED, ArrayBook
 from terminal.model.ids import InstrumentId
 from terminal.model.market import BookDelta, BookSnapshot, Level
 from terminal.services.book_sync import BinanceSpotSync, KrakenChecksumSync
@@ -284,6 +284,26 @@ def test_truncate_drops_the_same_prices_as_order_book() -> None:
             book.apply(bids, asks)
         assert ours.truncate(depth) == theirs.truncate(depth)
         assert ours.top(100) == theirs.top(100)
+
+
+def test_apply_reports_the_nearest_level_changed_and_top_prices_follow() -> None:
+    book = ArrayBook(capacity=2)  # small: growth mid-apply must not lose the distance
+    book.load([(float(p), 1.0) for p in range(1, 21)], [(float(p), 1.0) for p in range(21, 41)])
+    assert book.apply([(5.0, 2.0)], []) == 15  # a size change deep in the bids
+    assert book.apply([], [(21.5, 1.0)]) == 1  # an insert just behind the best ask
+    assert book.apply([(4.5, 0.0)], []) == UNTOUCHED  # deleting a missing level
+    assert book.apply([(3.0, 0.0)], [(40.5, 1.0)]) == 17  # the nearer of both sides
+    assert book.apply([], []) == UNTOUCHED
+    assert book.apply([(20.0, 0.0)], []) == 0
+    rng = np.random.default_rng(11)
+    ours, theirs = ArrayBook(), OrderBook()
+    for _ in range(200):
+        bids, asks = random_levels(rng, 6), random_levels(rng, 6)
+        ours.apply(bids, asks)
+        theirs.apply(bids, asks)
+        depth = int(rng.integers(-1, 15))
+        assert ours.top_prices(depth) == theirs.top_prices(depth)
+        assert ours.top_prices(depth) == tuple([p for p, _ in side] for side in ours.top(depth))
 
 
 def test_empty_book_and_nan_edge_cases() -> None:
