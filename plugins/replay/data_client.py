@@ -22,8 +22,8 @@ from terminal.plugin_host.base import DataClient, InputProblem, MarketDataSink, 
 
 log = logging.getLogger(__name__)
 
-YIELD_EVERY = 256
-MAX_HANDLER_ERRORS_KEPT = 20  # at max speed, give the loop a turn this often
+YIELD_EVERY = 256  # at max speed, give the loop a turn this often
+MAX_HANDLER_ERRORS_KEPT = 20
 
 
 class ReplayDataClient(DataClient):
@@ -118,6 +118,8 @@ class ReplayDataClient(DataClient):
         max_gap = self._config.max_gap
         wall_start = 0.0
         count = 0
+        next_yield = YIELD_EVERY
+        clock_ts: int | None = None
         on_time = sink.on_time
         try:
             for ts, event in merged:
@@ -135,12 +137,15 @@ class ReplayDataClient(DataClient):
                     if delay > 0.001:
                         await asyncio.sleep(delay)
                 try:
-                    on_time(ts)
+                    if ts != clock_ts:  # the frame's other events share its time
+                        clock_ts = ts
+                        on_time(ts)
                     table[type(event)](event)
                 except Exception as exc:  # one event must not end the replay
                     self._handler_failed(ts, event, exc)
                 count += 1
-                if not paced and count % YIELD_EVERY == 0:
+                if count >= next_yield and not paced:
+                    next_yield = count + YIELD_EVERY
                     await asyncio.sleep(0)
         except DataError as exc:
             self.errors.append(str(exc))

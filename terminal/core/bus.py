@@ -39,6 +39,9 @@ class EventBus:
         self._loop = loop
         self.published: dict[str, int] = defaultdict(int)
         self.handler_errors = 0
+        # topic -> (kind, handlers in delivery order); rebuilt lazily after any
+        # (un)subscription, so a publish costs one dict lookup before delivery
+        self._routes: dict[str, tuple[str, tuple[Handler, ...]]] = {}
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -49,6 +52,7 @@ class EventBus:
             self._by_kind[kind].append(handler)
         else:
             self._exact[topic].append(handler)
+        self._routes.clear()
         return Subscription(self, topic, handler)
 
     def subscribe_kind(self, kind: Kind, handler: Handler) -> Subscription:
@@ -59,11 +63,18 @@ class EventBus:
         table = self._by_kind[kind] if key == "*" else self._exact[sub.topic]
         if sub.handler in table:
             table.remove(sub.handler)
+        self._routes.clear()
+
+    def _route(self, topic: str) -> tuple[str, tuple[Handler, ...]]:
+        kind = topic.partition(".")[0]
+        route = self._routes[topic] = (
+            kind, (*self._exact.get(topic, ()), *self._by_kind.get(kind, ())))
+        return route
 
     def publish(self, topic: str, event: Any) -> None:
-        kind = topic.partition(".")[0]
+        kind, handlers = self._routes.get(topic) or self._route(topic)
         self.published[kind] += 1
-        for handler in (*self._exact.get(topic, ()), *self._by_kind.get(kind, ())):
+        for handler in handlers:
             try:
                 handler(topic, event)
             except Exception:

@@ -82,12 +82,29 @@ class BookManager:
         self._after(tracked, result, was_usable, snap.ts_event, snap.ts_recv, changed=True)
 
     def on_delta(self, delta: BookDelta) -> None:
-        tracked = self._tracked(delta.instrument_id)
+        tracked = self._books.get(delta.instrument_id) or self._tracked(delta.instrument_id)
         sync = tracked.sync
         was_usable = sync.synced
         result = sync.on_delta(delta)
-        self._after(tracked, result, was_usable, delta.ts_event, delta.ts_recv,
-                    changed=result.applied > 0)
+        if result.stale_reason or not was_usable or not sync.synced:
+            self._after(tracked, result, was_usable, delta.ts_event, delta.ts_recv,
+                        changed=result.applied > 0)
+            return
+        # _after for a book that stays usable, written out: this runs for every diff
+        tracked.deltas_applied += result.applied
+        if result.dropped:
+            tracked.deltas_dropped += result.dropped
+        if not result.applied:
+            return
+        bus = self._bus
+        bus.publish(tracked.book_topic, tracked.iid)
+        bid, ask = top = (result.best_bid, result.best_ask)
+        if top != tracked.top:
+            tracked.top = top
+            if bid is not None and ask is not None:
+                bus.publish(tracked.quote_topic,
+                            Quote(tracked.iid, bid[0], bid[1], ask[0], ask[1], delta.ts_event,
+                                  delta.ts_recv))
 
     def _after(self, tracked: _Tracked, result: SyncResult, was_usable: bool, ts_event: int,
                ts_recv: int, *, changed: bool) -> None:

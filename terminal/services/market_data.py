@@ -112,7 +112,8 @@ class MarketDataService:
 
     def on_book_delta(self, delta: BookDelta) -> None:
         self.events["book_delta"] += 1
-        self._seen(delta.instrument_id)
+        if delta.instrument_id not in self.instruments_seen:
+            self._seen(delta.instrument_id)
         if not self.quality.check_book(delta):
             return
         self._books.on_delta(delta)

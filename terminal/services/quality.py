@@ -131,14 +131,31 @@ class QualityMonitor:
         return True
 
     def check_book(self, event: BookSnapshot | BookDelta) -> bool:
-        for side in (event.bids, event.asks):
-            for price, size in side:
-                if not (0.0 < price < math.inf) or not (0.0 <= size < math.inf):
-                    self.report(event.instrument_id, "bad_value",
-                                f"book level {price} x {size}", event.ts_recv)
-                    return False
-        self._seen(event.instrument_id, event.ts_recv)
+        inf = math.inf
+        for price, size in event.bids:
+            if not (0.0 < price < inf) or not (0.0 <= size < inf):
+                return self._bad_level(event, price, size)
+        for price, size in event.asks:
+            if not (0.0 < price < inf) or not (0.0 <= size < inf):
+                return self._bad_level(event, price, size)
+        # _seen, written out: this runs for every book event
+        iid, ts = event.instrument_id, event.ts_recv
+        previous = self._last_seen.get(iid)
+        if previous is None:
+            self._last_seen[iid] = ts
+        elif ts > previous:
+            gap = float(ts - previous)
+            usual = self._usual_gap.get(iid)
+            self._usual_gap[iid] = gap if usual is None else usual + GAP_WEIGHT * (gap - usual)
+            self._last_seen[iid] = ts
+        if self._stale:
+            self._stale.discard(iid)
         return True
+
+    def _bad_level(self, event: BookSnapshot | BookDelta, price: float, size: float) -> bool:
+        self.report(event.instrument_id, "bad_value", f"book level {price} x {size}",
+                    event.ts_recv)
+        return False
 
     def on_book_stale(self, iid: InstrumentId, reason: str, ts_ns: int) -> None:
         self.report(iid, "book_stale", reason, ts_ns)
