@@ -174,8 +174,9 @@ class KrakenChecksumSync(BookSync):
     def __init__(self, book: Book) -> None:
         super().__init__(book)
         self._depth = 0
-        # per level, its part of the checksum text, kept as levels change
-        self._text: dict[str, dict[float, str]] = {"a": {}, "b": {}}
+        # per level: the venue's [price, volume] strings, replaced by that level's part of
+        # the checksum text the first time a checksum needs it (most levels never do)
+        self._text: dict[str, dict[float, str | list[str]]] = {"a": {}, "b": {}}
         # the checksum of the book as it stands, while no update has reached its top levels
         self._crc: int | None = None
         self.checksums_verified = 0
@@ -184,8 +185,8 @@ class KrakenChecksumSync(BookSync):
         self._depth = snap.depth
         raw = snap.raw or {}
         self._text = {
-            side: {level[0]: _checksum_text(text[0], text[1])
-                   for level, text in zip(levels, raw.get(side, ()), strict=True)}
+            side: {level[0]: strings for level, strings in zip(levels, raw.get(side, ()),
+                                                                 strict=True)}
             for side, levels in (("a", snap.asks), ("b", snap.bids))}
         self._crc = None
         return super().on_snapshot(snap)
@@ -206,7 +207,7 @@ class KrakenChecksumSync(BookSync):
             text = self._text[side]
             for level, strings in zip(levels, raw.get(side, ()), strict=True):
                 if level[1] > 0.0:
-                    text[level[0]] = _checksum_text(strings[0], strings[1])
+                    text[level[0]] = strings
                 else:
                     text.pop(level[0], None)
         if self._depth:
@@ -230,10 +231,14 @@ class KrakenChecksumSync(BookSync):
 
     def checksum(self) -> int:
         bids, asks = self.book.top_prices(CHECKSUM_LEVELS)
-        text = self._text
-        asks_text, bids_text = text["a"], text["b"]
-        parts = [asks_text[price] for price in asks]
-        parts += [bids_text[price] for price in bids]
+        parts: list[str] = []
+        for side, prices in (("a", asks), ("b", bids)):
+            text = self._text[side]
+            for price in prices:
+                part = text[price]
+                if type(part) is not str:
+                    part = text[price] = _checksum_text(part[0], part[1])
+                parts.append(part)
         return zlib.crc32("".join(parts).encode("ascii"))
 
 

@@ -30,7 +30,7 @@ import orjson
 
 from plugins.replay.formats.base import MarketEvent
 from plugins.replay.formats.common import MAX_ID, RowError, shown, type_name
-from plugins.replay.formats.timeparse import iso_to_ns
+from plugins.replay.formats.timeparse import MAX_NS, NS_PER_SECOND, iso_to_ns
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Aggressor, BookDelta, BookSnapshot, Level, Quote, Trade
 
@@ -79,6 +79,9 @@ def _optional_size(msg: dict[str, Any], key: str) -> float:
 class CoinbaseDecoder:
     def __init__(self) -> None:
         self._ids: dict[str, InstrumentId] = {}
+        # the `YYYY-MM-DDTHH:MM:SS.` of the last update time, and that second in ns
+        self._second = ""
+        self._second_ns = 0
 
     def iid(self, product: Any) -> InstrumentId:
         if type(product) is not str:
@@ -132,10 +135,21 @@ class CoinbaseDecoder:
             stamp = msg["time"]
             if type(stamp) is not str:
                 _time(stamp)  # raises, naming the type
+            micros = stamp[20:26]
+            if (stamp[:20] == self._second and len(stamp) == 27 and stamp[26] == "Z"
+                    and micros.isdigit() and micros.isascii()):
+                # `YYYY-MM-DDTHH:MM:SS.ffffffZ` in the second of the previous update
+                return (BookDelta(iid, bids, asks, 0, 0,
+                                  self._second_ns + int(micros) * 1000, ts),)
             try:
-                return (BookDelta(iid, bids, asks, 0, 0, iso_to_ns(stamp), ts),)
+                ts_event = iso_to_ns(stamp)
             except ValueError as exc:
                 raise RowError(str(exc), "time") from None
+            if (len(stamp) == 27 and stamp[19] == "." and stamp[26] == "Z"
+                    and micros.isdigit() and micros.isascii()
+                    and ts_event - ts_event % NS_PER_SECOND + NS_PER_SECOND <= MAX_NS):
+                self._second, self._second_ns = stamp[:20], ts_event - int(micros) * 1000
+            return (BookDelta(iid, bids, asks, 0, 0, ts_event, ts),)
         if kind == "match" or kind == "last_match":
             maker = msg["side"]
             if maker == "sell":

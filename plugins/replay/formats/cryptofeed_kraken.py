@@ -41,7 +41,7 @@ from plugins.replay.formats.common import (
     shown,
     type_name,
 )
-from plugins.replay.formats.timeparse import MAX_SECONDS, epoch_to_ns
+from plugins.replay.formats.timeparse import MAX_NS, MAX_SECONDS, NS_PER_SECOND, epoch_to_ns
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Aggressor, BookDelta, BookSnapshot, Level, Quote, Trade
 
@@ -139,6 +139,9 @@ class KrakenDecoder:
     def __init__(self) -> None:
         self._ids: dict[str, InstrumentId] = {}
         self._depths: dict[str, int] = {}  # book channel name -> subscribed depth
+        # the whole-seconds text of the last book time converted, and that second in ns
+        self._second = ""
+        self._second_ns = 0
 
     def iid(self, pair: Any) -> InstrumentId:
         if type(pair) is not str:
@@ -202,8 +205,7 @@ class KrakenDecoder:
                           _time(spread[2], "timestamp"), ts),)
         raise RowError(f"unknown Kraken channel {shown(channel)}", "channelName")
 
-    @staticmethod
-    def _book(ts: int, iid: InstrumentId, msg: list[Any], depth: int, payload: bytes
+    def _book(self, ts: int, iid: InstrumentId, msg: list[Any], depth: int, payload: bytes
               ) -> BookSnapshot | BookDelta:
         bids: list[Level] = []
         asks: list[Level] = []
@@ -235,13 +237,23 @@ class KrakenDecoder:
             _check_levels(raw_asks, asks, "a")
         raw = {"a": raw_asks, "b": raw_bids}
         ts_event = ts
-        if latest[1]:
+        stamp = latest[1]
+        if stamp:
             if not latest[0] < MAX_SECONDS:
-                raise RowError(f"level time is not an epoch time: {shown(latest[1])}", "time")
-            try:
-                ts_event = epoch_to_ns(latest[1])
-            except ValueError as exc:
-                raise RowError(str(exc), "time") from None
+                raise RowError(f"level time is not an epoch time: {shown(stamp)}", "time")
+            whole, _, frac = stamp.partition(".")
+            if whole == self._second and len(frac) <= 9 and frac.isdigit() and frac.isascii():
+                # the second of the previous update, already checked and converted
+                ts_event = self._second_ns + int(frac.ljust(9, "0"))
+            else:
+                try:
+                    ts_event = epoch_to_ns(stamp)
+                except ValueError as exc:
+                    raise RowError(str(exc), "time") from None
+                if (len(frac) <= 9 and frac.isdigit() and frac.isascii()
+                        and ts_event - ts_event % NS_PER_SECOND + NS_PER_SECOND <= MAX_NS):
+                    self._second = whole
+                    self._second_ns = ts_event - int(frac.ljust(9, "0"))
         if snapshot:
             return BookSnapshot(iid, bids, asks, 0, ts_event, ts, raw, depth)
         return BookDelta(iid, bids, asks, 0, 0, ts_event, ts, checksum, raw)

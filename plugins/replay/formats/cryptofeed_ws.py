@@ -37,7 +37,7 @@ from plugins.replay.formats.common import (
 from plugins.replay.formats.cryptofeed_binance import BinanceDecoder, sibling_snapshots
 from plugins.replay.formats.cryptofeed_coinbase import CoinbaseDecoder
 from plugins.replay.formats.cryptofeed_kraken import KrakenDecoder
-from plugins.replay.formats.timeparse import recv_bytes_to_ns
+from plugins.replay.formats.timeparse import MAX_NS, NS_PER_SECOND, recv_bytes_to_ns
 from terminal.core.errors import DataError
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import generic_instrument
@@ -95,6 +95,7 @@ class CryptofeedWs:
             if isinstance(decoder, BinanceDecoder):
                 pending.extend(sibling_snapshots(path, m.group(1), report, decoder))
             decode = decoder.decode
+            second, second_ns = b"", 0  # receive stamps repeat their whole seconds
             lineno = 1
             for lineno, line in enumerate(fh, 2):
                 if not line[:1].isdigit():
@@ -108,10 +109,18 @@ class CryptofeedWs:
                 try:
                     if not sep:
                         raise RowError("no `<ts>: ` prefix")
-                    try:
-                        ts = recv_bytes_to_ns(stamp)
-                    except ValueError as exc:
-                        raise RowError(str(exc), "receive time") from None
+                    whole, _, frac = stamp.partition(b".")
+                    if whole == second and len(frac) <= 9 and frac.isdigit():
+                        # the second of the previous stamp, already checked and converted
+                        ts = second_ns + int(frac.ljust(9, b"0"))
+                    else:
+                        try:
+                            ts = recv_bytes_to_ns(stamp)
+                        except ValueError as exc:
+                            raise RowError(str(exc), "receive time") from None
+                        if len(frac) <= 9 and frac.isdigit() and \
+                                ts - ts % NS_PER_SECOND + NS_PER_SECOND <= MAX_NS:
+                            second, second_ns = whole, ts - int(frac.ljust(9, b"0"))
                     events = decode(ts, payload)
                 except RowError as exc:
                     if not line.endswith(b"\n") and is_truncated(fh):
