@@ -298,17 +298,15 @@ class ArrayBook:
         return list(zip(data[row, n - k:n][::-1].tolist(),
                         data[row + 1, n - k:n][::-1].tolist(), strict=True))
 
-    def top_prices(self, depth: int) -> tuple[list[float], list[float]]:
-        """The prices of the best `depth` bids and asks, best first."""
-        counted, flat = self._counted, self._flat
-        k = max(int(depth), 0)
-        nb, na = counted[_BID], counted[_ASK]
-        ask_row = 2 * self._data.shape[1]
-        bids = cast(list[float], flat[max(nb - k, 0):nb].tolist())
-        asks = cast(list[float], flat[ask_row + max(na - k, 0):ask_row + na].tolist())
-        bids.reverse()
-        asks.reverse()
-        return bids, asks
+    def best_prices(self, is_bid: bool, depth: int) -> list[float]:
+        """The prices of the best `depth` levels of a side, best first."""
+        side = _BID if is_bid else _ASK
+        n = self._counted[side]
+        start = 2 * side * self._data.shape[1]  # the side's price row in the flat view
+        prices = cast(list[float], self._flat[start + max(n - max(depth, 0), 0):start + n]
+                      .tolist())
+        prices.reverse()
+        return prices
 
     def _row(self, row: int) -> F64Array:
         n = self._counted[row // 2]

@@ -33,7 +33,7 @@ class Book(Protocol):
     def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> int | None:
         """None, or the smallest distance from the top of a level it changed."""
         ...
-    def top_prices(self, depth: int) -> tuple[list[float], list[float]]: ...
+    def best_prices(self, is_bid: bool, depth: int) -> list[float]: ...
     def best_bid(self) -> Level | None: ...
     def best_ask(self) -> Level | None: ...
     def top(self, depth: int) -> tuple[list[Level], list[Level]]: ...
@@ -177,7 +177,9 @@ class KrakenChecksumSync(BookSync):
         # per level: the venue's [price, volume] strings, replaced by that level's part of
         # the checksum text the first time a checksum needs it (most levels never do)
         self._text: dict[str, dict[float, str | list[str]]] = {"a": {}, "b": {}}
-        # the checksum of the book as it stands, while no update has reached its top levels
+        # the checksum text of each side's best levels as they stand, None once an update may
+        # have changed them, and the checksum over both
+        self._part: dict[str, bytes | None] = {"a": None, "b": None}
         self._crc: int | None = None
         self.checksums_verified = 0
 
@@ -188,6 +190,7 @@ class KrakenChecksumSync(BookSync):
             side: {level[0]: strings for level, strings in zip(levels, raw.get(side, ()),
                                                                  strict=True)}
             for side, levels in (("a", snap.asks), ("b", snap.bids))}
+        self._part = {"a": None, "b": None}
         self._crc = None
         return super().on_snapshot(snap)
 
@@ -198,12 +201,15 @@ class KrakenChecksumSync(BookSync):
             book.sequence = delta.sequence
         book.ts_event = delta.ts_event
         result.applied += 1
-        if nearest is None or nearest < CHECKSUM_LEVELS:
+        reached_top = nearest is None or nearest < CHECKSUM_LEVELS
+        if reached_top:
             self._crc = None
         raw = delta.raw or {}
         for side, levels in (("a", delta.asks), ("b", delta.bids)):
             if not levels:
                 continue
+            if reached_top:
+                self._part[side] = None
             text = self._text[side]
             for level, strings in zip(levels, raw.get(side, ()), strict=True):
                 if level[1] > 0.0:
@@ -215,6 +221,7 @@ class KrakenChecksumSync(BookSync):
             if dropped_bids or dropped_asks:
                 if self._depth < CHECKSUM_LEVELS:
                     self._crc = None
+                    self._part = {"a": None, "b": None}
                 for price in dropped_bids:
                     self._text["b"].pop(price, None)
                 for price in dropped_asks:
@@ -222,7 +229,14 @@ class KrakenChecksumSync(BookSync):
         if delta.checksum is not None:
             computed = self._crc
             if computed is None:
-                computed = self._crc = self.checksum()
+                part = self._part
+                asks = part["a"]
+                if asks is None:
+                    asks = part["a"] = self._side_text("a")
+                bids = part["b"]
+                if bids is None:
+                    bids = part["b"] = self._side_text("b")
+                computed = self._crc = zlib.crc32(bids, zlib.crc32(asks))
             if computed != delta.checksum:
                 self._go_stale(result, f"checksum mismatch: venue {delta.checksum}, "
                                        f"book {computed}")
@@ -230,16 +244,19 @@ class KrakenChecksumSync(BookSync):
                 self.checksums_verified += 1
 
     def checksum(self) -> int:
-        bids, asks = self.book.top_prices(CHECKSUM_LEVELS)
+        """The checksum of the book as it stands, computed afresh."""
+        return zlib.crc32(self._side_text("a") + self._side_text("b"))
+
+    def _side_text(self, side: str) -> bytes:
+        """The checksum text of one side's best levels: asks ascending, bids descending."""
+        text = self._text[side]
         parts: list[str] = []
-        for side, prices in (("a", asks), ("b", bids)):
-            text = self._text[side]
-            for price in prices:
-                part = text[price]
-                if type(part) is not str:
-                    part = text[price] = _checksum_text(part[0], part[1])
-                parts.append(part)
-        return zlib.crc32("".join(parts).encode("ascii"))
+        for price in self.book.best_prices(side == "b", CHECKSUM_LEVELS):
+            part = text[price]
+            if type(part) is not str:
+                part = text[price] = _checksum_text(part[0], part[1])
+            parts.append(part)
+        return "".join(parts).encode("ascii")
 
 
 def _checksum_text(price: str, volume: str) -> str:

@@ -118,10 +118,9 @@ class OrderBook:
         """The best `depth` levels per side, best first."""
         return self.bids.sorted_levels(depth), self.asks.sorted_levels(depth)
 
-    def top_prices(self, depth: int) -> tuple[list[float], list[float]]:
-        """The prices of the best `depth` bids and asks, best first."""
-        bids, asks = self.top(depth)
-        return [p for p, _ in bids], [p for p, _ in asks]
+    def best_prices(self, is_bid: bool, depth: int) -> list[float]:
+        """The prices of the best `depth` levels of a side, best first."""
+        return [p for p, _ in (self.bids if is_bid else self.asks).sorted_levels(depth)]
 
     def truncate(self, depth: int) -> tuple[list[float], list[float]]:
         """Keep the best `depth` levels per side; return the bid and ask prices dropped."""

@@ -286,7 +286,7 @@ def test_truncate_drops_the_same_prices_as_order_book() -> None:
         assert ours.top(100) == theirs.top(100)
 
 
-def test_apply_reports_the_nearest_level_changed_and_top_prices_follow() -> None:
+def test_apply_reports_the_nearest_level_changed_and_best_prices_follow() -> None:
     book = ArrayBook(capacity=2)  # small: growth mid-apply must not lose the distance
     book.load([(float(p), 1.0) for p in range(1, 21)], [(float(p), 1.0) for p in range(21, 41)])
     assert book.apply([(5.0, 2.0)], []) == 15  # a size change deep in the bids
@@ -302,8 +302,9 @@ def test_apply_reports_the_nearest_level_changed_and_top_prices_follow() -> None
         ours.apply(bids, asks)
         theirs.apply(bids, asks)
         depth = int(rng.integers(-1, 15))
-        assert ours.top_prices(depth) == theirs.top_prices(depth)
-        assert ours.top_prices(depth) == tuple([p for p, _ in side] for side in ours.top(depth))
+        for is_bid, side in ((True, 0), (False, 1)):
+            assert ours.best_prices(is_bid, depth) == theirs.best_prices(is_bid, depth)
+            assert ours.best_prices(is_bid, depth) == [p for p, _ in ours.top(depth)[side]]
 
 
 def test_empty_book_and_nan_edge_cases() -> None:
