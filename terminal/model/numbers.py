@@ -54,6 +54,11 @@ def plain(value: Decimal) -> str:
     return text
 
 
+def trimmed(value: Decimal) -> str:
+    """`plain` without trailing zeros: 150.00000000 -> 150, 0.35000000 -> 0.35."""
+    return plain(value.normalize()) if value.is_finite() else str(value)
+
+
 def decimals_of(step: Decimal) -> int:
     """Number of decimals a step implies: 0.00010000 -> 4, 10 -> 0, 0 -> 0."""
     if step == ZERO:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+
+from terminal.model.market import Bar
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -33,3 +36,46 @@ def resample(bars: BarArrays, interval_ns: int) -> BarArrays:
     return BarArrays(bucket[starts] * interval_ns, bars.open[starts],
                      np.fmax.reduceat(bars.high, starts), np.fmin.reduceat(bars.low, starts),
                      bars.close[ends], np.add.reduceat(np.nan_to_num(bars.volume), starts))
+
+
+class LiveRollup:
+    """The current bar of a longer timeframe, kept from the bars of a shorter one as they
+    form and close: O(1) per bar, no history rescanned.
+
+    `seed` starts from the last bar already shown (history rolled up by `resample`), with the
+    open time of the last short bar inside it; closed short bars at or before that time are
+    ignored, so a bar seen twice (stored and announced) is never counted twice.
+    """
+
+    def __init__(self, interval_ns: int) -> None:
+        if interval_ns <= 0:
+            raise ValueError(f"interval must be positive, not {interval_ns}")
+        self.interval_ns = interval_ns
+        self._closed: Bar | None = None  # the closed short bars of the current long bar
+        self._last_short_ts = -1
+
+    def seed(self, last: Bar | None, last_short_ts: int) -> None:
+        self._closed = last
+        self._last_short_ts = last_short_ts
+
+    def on_closed(self, short: Bar) -> Bar | None:
+        """Fold a closed short bar in; the long bar it belongs to, or None if already seen."""
+        if short.ts <= self._last_short_ts:
+            return None
+        self._last_short_ts = short.ts
+        self._closed = self._merge(self._closed, short)
+        return self._closed
+
+    def with_forming(self, short: Bar) -> Bar:
+        """The long bar as it stands with the forming short bar (not remembered)."""
+        return self._merge(self._closed, short, closed=False)
+
+    def _merge(self, base: Bar | None, short: Bar, closed: bool = True) -> Bar:
+        start = short.ts - short.ts % self.interval_ns
+        if base is None or base.ts != start:
+            return Bar(short.instrument_id, self.interval_ns, start, short.open, short.high,
+                       short.low, short.close, short.volume, short.trades, closed)
+        volume = base.volume + short.volume if not math.isnan(short.volume) else base.volume
+        return Bar(short.instrument_id, self.interval_ns, start, base.open,
+                   max(base.high, short.high), min(base.low, short.low), short.close,
+                   volume, base.trades + short.trades, closed)

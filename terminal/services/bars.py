@@ -168,6 +168,10 @@ class BarBuilder:
                  on_update: Callable[[Bar], None] | None = None) -> None:
         self.aggregators = [BarAggregator(tf, on_close, on_update) for tf in timeframes]
 
+    @property
+    def timeframes(self) -> list[Timeframe]:
+        return [agg.timeframe for agg in self.aggregators]
+
     def on_trade(self, trade: Trade) -> None:
         for agg in self.aggregators:
             agg.on_trade(trade)

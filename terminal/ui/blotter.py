@@ -48,6 +48,8 @@ class Blotter(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._activated)
+        self.table.horizontalHeader().setResizeContentsPrecision(200)  # rows sampled
+        model.modelReset.connect(self._fit_columns)
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.export_button)
@@ -62,6 +64,11 @@ class Blotter(QWidget):
 
     def export_to(self, path: Path) -> int:
         return self.model.export_csv(path)
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as their contents when rows come or go (not on value edits, so
+        the columns do not jump while prices tick); the user may widen them after."""
+        self.table.resizeColumnsToContents()
 
     def _export_dialog(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export CSV", f"{self.objectName()}.csv",

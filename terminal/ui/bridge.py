@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from terminal.app import Engine
 from terminal.core.bus import Subscription
 from terminal.core.topics import Kind
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument
-from terminal.model.market import Quote, Trade
+from terminal.model.market import Bar, Quote, Trade
 from terminal.model.orders import Order
 from terminal.model.portfolio import Account, Fill, Position
 from terminal.services.books import BookStatus
@@ -28,7 +27,7 @@ class EngineBridge:
             bus.subscribe_kind(Kind.TRADE, self._trade),
             bus.subscribe_kind(Kind.BOOK, self._book),
             bus.subscribe_kind(Kind.BOOK_STATUS, self._book_status),
-            bus.subscribe_kind(Kind.BAR, self._bar),
+            bus.subscribe_kind(Kind.BAR, self._closed_bar),
             bus.subscribe_kind(Kind.BAR_UPDATE, self._bar),
             bus.subscribe_kind(Kind.ORDER, self._order),
             bus.subscribe_kind(Kind.FILL, self._fill),
@@ -49,8 +48,9 @@ class EngineBridge:
             state.fills.extend(self.engine.orders.fills)
         state.positions.update(self.engine.portfolio.positions)
         state.account = self.engine.portfolio.account
-        for instrument in self.engine.instruments.all():
-            state.add_instrument(instrument.id)
+        history = self.engine.history
+        for iid in (history.bars if history is not None else ()):
+            state.add_instrument(iid)  # instruments with chart history
         for area in ("orders", "fills", "positions", "account"):
             state.touch(area)
 
@@ -75,7 +75,13 @@ class EngineBridge:
             self.state.log.append(f"book {status.instrument_id} stale: {status.reason}")
             self.state.touch("log")
 
-    def _bar(self, _topic: str, bar: Any) -> None:
+    def _bar(self, _topic: str, bar: Bar) -> None:
+        self.state.bars_changed.add(bar.instrument_id)
+
+    def _closed_bar(self, _topic: str, bar: Bar) -> None:
+        self.state.add_instrument(bar.instrument_id)
+        self.state.closed_bars.append(bar)
+        self.state.bars_closed += 1
         self.state.bars_changed.add(bar.instrument_id)
 
     def _order(self, _topic: str, order: Order) -> None:
@@ -101,7 +107,9 @@ class EngineBridge:
         self.state.touch("quality")
 
     def _instrument(self, _topic: str, instrument: Instrument) -> None:
-        self.state.add_instrument(instrument.id)
+        # venue metadata announces thousands of instruments: the watchlist takes those with
+        # market data (quotes, trades, bars), not every one the venue lists
+        self.state.touch("instruments")
 
     def _connection(self, _topic: str, _change: dict[str, str]) -> None:
         self.state.touch("connections")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -22,19 +22,18 @@ from PySide6.QtWidgets import (
 
 from terminal.app import Engine
 from terminal.core.errors import OrderError
-from terminal.kernels.indicators import ema, rsi
 from terminal.model.ids import InstrumentId
-from terminal.model.market import Bar
 from terminal.model.orders import Order, OrderType, Side
-from terminal.services.bar_resample import BarArrays, resample
 from terminal.services.order_request import OrderRequest
 from terminal.services.timeframes import parse_timeframe
 from terminal.ui.blotter import Blotter
 from terminal.ui.bridge import EngineBridge, LogToState
 from terminal.ui.chart.chart_widget import ChartWidget
+from terminal.ui.chart_session import ChartSession
 from terminal.ui.connections import ConnectionsPanel
 from terminal.ui.ladder.depth_chart import DepthChart
 from terminal.ui.ladder.ladder_widget import LadderWidget
+from terminal.ui.ladder.overlay import NO_BOOK
 from terminal.ui.rows import (
     ACCOUNT_HEADERS,
     FILL_HEADERS,
@@ -57,12 +56,8 @@ from terminal.ui.ticket import OrderTicket
 log = logging.getLogger(__name__)
 
 FRAME_MS = 33  # about 30 frames a second
-HISTORY_BARS = 20_000
-STORED_INTERVALS_NS = (60_000_000_000, 300_000_000_000, 3_600_000_000_000,
-                       86_400_000_000_000)  # what history may be stored in, finest first
-EMA_SPANS = ((20, "#f0b90b"), (50, "#42a5f5"))
 LADDER_DEPTH = 50
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # a saved layout of another version is not restored
 
 
 class MainWindow(QMainWindow):
@@ -79,12 +74,12 @@ class MainWindow(QMainWindow):
         self.selected: InstrumentId | None = None
         self._seen_versions: dict[str, int] = {}
         self._chart_interval_ns = 60_000_000_000
+        self._closed_bars_seen = 0
         self.confirm_ladder_clicks = True
 
         self.chart = ChartWidget(self)
         self.chart.timeframe_changed.connect(self.set_timeframe)
-        self._rsi_pane = "RSI 14"
-        self.chart.add_subpane(self._rsi_pane)
+        self.chart_session = ChartSession(engine, self.chart)
         self._markers_shown = 0
         self.setCentralWidget(self.chart)
         self.ladder = LadderWidget(self)
@@ -117,8 +112,8 @@ class MainWindow(QMainWindow):
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         self._dock("Watchlist", self.blotters["watchlist"], left)
+        self._dock("Depth", self.depth_chart, left)
         self._dock("Order book", self.ladder, right)
-        self._dock("Depth", self.depth_chart, right)
         self._dock("Order ticket", self.ticket, right)
         for title, name in (("Working orders", "working"), ("Orders", "orders"),
                             ("Fills", "fills"), ("Positions", "positions"),
@@ -131,6 +126,14 @@ class MainWindow(QMainWindow):
                      ("Data quality", "Log"), ("Log", "Connections")):
             self.tabifyDockWidget(self.docks[a], self.docks[b])
         self.docks["Working orders"].raise_()
+        self.resize(1680, 1000)
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        self.resizeDocks([self.docks["Watchlist"], self.docks["Order book"]], [330, 430],
+                         horizontal)
+        self.resizeDocks([self.docks["Watchlist"], self.docks["Depth"]], [420, 280], vertical)
+        self.resizeDocks([self.docks["Order book"], self.docks["Order ticket"]], [560, 260],
+                         vertical)
+        self.resizeDocks([self.docks["Working orders"]], [230], vertical)
         self._default_state = self.saveState(LAYOUT_VERSION)
 
         self.status = QLabel(self)
@@ -230,9 +233,9 @@ class MainWindow(QMainWindow):
         decimals = inst.price_decimals if inst is not None else 8
         self.chart.set_instrument(str(key), decimals)
         self._load_history(key)
-        if inst is not None:
-            self.ladder.set_instrument(str(key), inst.tick_size, inst.price_decimals,
-                                       inst.size_decimals)
+        self.ladder.set_instrument(str(key), inst.tick_size if inst is not None else Decimal(0),
+                                   decimals, inst.size_decimals if inst is not None else 8)
+        self.depth_chart.clear()
         self.ticket.instrument.setCurrentText(str(key))
         self.state.books_changed.add(key)
 
@@ -249,45 +252,22 @@ class MainWindow(QMainWindow):
 
     def set_timeframe(self, text: str) -> None:
         interval = parse_timeframe(text).interval_ns
+        if self.chart.timeframe() != text:
+            self.chart.set_timeframe(text)
         if interval == self._chart_interval_ns:
             return
         self._chart_interval_ns = interval
         if self.selected is not None:
             self._load_history(self.selected)
 
-    def _stored_bars(self, iid: InstrumentId) -> BarArrays:
-        """The finest stored bars not longer than the chart's timeframe, rolled up to it."""
-        db = self.engine.db
-        bars: list[Bar] = []
-        if db is not None:
-            finer = [i for i in STORED_INTERVALS_NS if i <= self._chart_interval_ns]
-            coarser = [i for i in STORED_INTERVALS_NS if i > self._chart_interval_ns]
-            for interval in [self._chart_interval_ns, *reversed(finer), *coarser]:
-                bars = db.bars.last(iid, interval, HISTORY_BARS)
-                if bars:
-                    break
-        arrays = BarArrays(np.array([b.ts for b in bars], dtype=np.int64),
-                           *(np.array([getattr(b, f) for b in bars], dtype=np.float64)
-                             for f in ("open", "high", "low", "close", "volume")))
-        if bars and bars[0].interval_ns < self._chart_interval_ns:
-            arrays = resample(arrays, self._chart_interval_ns)
-        return arrays
-
     def _load_history(self, iid: InstrumentId) -> None:
         self.busy(f"Loading history of {iid}…")
         try:
-            bars = self._stored_bars(iid)
-            self.chart.set_bars(*bars)
+            self.chart_session.show(iid, self._chart_interval_ns, self.state.closed_bars)
+            self._closed_bars_seen = self.state.bars_closed
             self._markers_shown = 0
-            self._update_indicators()
         finally:
             self.busy(None)
-
-    def _update_indicators(self) -> None:
-        close = np.array(self.chart.series.close)
-        for span, color in EMA_SPANS:
-            self.chart.set_overlay(f"EMA {span}", ema(close, span), color)
-        self.chart.set_subpane_series(self._rsi_pane, "RSI 14", rsi(close, 14))
 
     # orders -------------------------------------------------------------------------------
     async def _submit(self, req: OrderRequest) -> Order:
@@ -320,29 +300,31 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """One frame: push what changed since the last frame into the widgets."""
         state = self.state
-        if self._changed("orders"):
+        changed = {area for area in ("orders", "fills", "positions", "account", "watch",
+                                     "connections", "quality", "log") if self._changed(area)}
+        if "orders" in changed:
             self.models["working"].set_rows(order_rows(state, working_only=True))
             self.models["orders"].set_rows(order_rows(state, working_only=False))
             if self.selected is not None:
                 self.ladder.set_own_orders([o for o in state.orders.values()
                                             if o.instrument_id == self.selected
                                             and o.status.is_working])
-        if self._changed("fills"):
+        if "fills" in changed:
             self.models["fills"].set_rows(fill_rows(state))
-        if self._changed("positions") or self._changed("watch"):
+        if changed & {"positions", "watch"}:
             self.models["positions"].set_rows(position_rows(state, self._mark))
-        if self._changed("account"):
+        if "account" in changed:
             self.models["account"].set_rows(account_rows(state))
-        if self._changed("watch"):
+        if "watch" in changed:
             self.models["watchlist"].set_rows(watch_rows(state))
             self.ticket.set_instruments(sorted(state.watch))
             if self.selected is None and state.watch:
                 self.select_instrument(sorted(state.watch)[0])
-        if self._changed("connections"):
+        if "connections" in changed:
             self.connections.refresh()
-        if self._changed("quality"):
+        if "quality" in changed:
             self.models["quality"].set_rows(quality_rows(state))
-        if self._changed("log"):
+        if "log" in changed:
             lines = list(state.log)
             new = lines[self._log_shown - len(lines):] if self._log_shown < len(lines) else []
             for line in new[-200:]:
@@ -355,21 +337,19 @@ class MainWindow(QMainWindow):
         iid = self.selected
         if iid is None:
             return
-        if iid in self.state.bars_changed:
-            updated = False
-            for bar in self.engine.aggregator.forming():
-                if bar.instrument_id == iid and bar.interval_ns == self._chart_interval_ns:
-                    self.chart.upsert_bar(bar)
-                    updated = True
-            if updated:
-                self._update_indicators()
-        self.state.bars_changed.clear()
+        state = self.state
+        if iid in state.bars_changed:
+            new = min(state.bars_closed - self._closed_bars_seen, len(state.closed_bars))
+            closed = list(state.closed_bars)[len(state.closed_bars) - new:] if new else []
+            self.chart_session.on_bars(closed, self.engine.aggregator.forming())
+        self._closed_bars_seen = state.bars_closed
+        state.bars_changed.clear()
         self._add_fill_markers(iid)
         if iid in self.state.books_changed:
             bids, asks = self.engine.books.levels(iid, LADDER_DEPTH)
             status = self.engine.books.status(iid)
             usable = status is not None and status.usable
-            reason = None if status is None else status.reason
+            reason = NO_BOOK if status is None else status.reason
             self.ladder.set_book(bids, asks)
             self.ladder.set_status(usable, reason)
             self.depth_chart.set_book(bids, asks)
@@ -407,8 +387,19 @@ class MainWindow(QMainWindow):
         else:
             feed = "live"
         latency = self.state.last_latency_ns
-        latency_text = "" if latency is None else f" · latency {latency / 1e6:,.1f} ms"
+        if self.engine.replaying:  # recorded receive times say nothing of this machine
+            latency_text = f" · replay at {_clock_text(self.engine.clock.now_ns())}"
+        elif latency is None:
+            latency_text = ""
+        else:
+            latency_text = f" · latency {latency / 1e6:,.1f} ms"
         self.status.setText(
             f"Feed: {feed} · {sum(md.events.values()):,} events{latency_text}"
             f" · books {usable}/{len(books)} usable · broker {self.engine.options.broker}"
             f" · API: off · {self.engine.options.data_dir}")
+
+
+def _clock_text(ts_ns: int) -> str:
+    if ts_ns <= 0:
+        return "—"
+    return datetime.fromtimestamp(ts_ns / 1e9, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from terminal.model.ids import InstrumentId
-from terminal.model.numbers import plain
+from terminal.model.numbers import trimmed
 from terminal.ui.view_state import ViewState
 
 Keyed = list[tuple[object, tuple[Any, ...]]]
@@ -32,13 +34,24 @@ def clock(ts_ns: int) -> str:
 
 
 def decimal_text(value: Any) -> str:
-    return plain(value) if isinstance(value, Decimal) else str(value)
+    return trimmed(value) if isinstance(value, Decimal) else str(value)
 
 
 def number_text(value: Any) -> str:
+    """Numbers as a trader reads them: never scientific notation (6.38e-06 is 0.00000638),
+    at most 10 significant digits for floats, no trailing zeros."""
     if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.10g}"
+        if math.isnan(value):
+            return ""
+        return np.format_float_positional(value, precision=10, unique=True,
+                                          fractional=False, trim="-")
     return decimal_text(value)
+
+
+def percent_text(value: Any) -> str:
+    if isinstance(value, float) and not math.isnan(value):
+        return f"{value:+.2f}%"
+    return ""
 
 
 def order_rows(state: ViewState, working_only: bool) -> Keyed:
@@ -92,4 +105,5 @@ TIME_COLUMNS = {"Time"}
 
 
 def formatters(headers: tuple[str, ...]) -> list[Callable[[Any], str]]:
-    return [clock if h in TIME_COLUMNS else number_text for h in headers]
+    return [clock if h in TIME_COLUMNS else percent_text if h.endswith("%") else number_text
+            for h in headers]

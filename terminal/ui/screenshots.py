@@ -36,11 +36,12 @@ async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None
 
 
 async def _frame(window: MainWindow) -> None:
+    """Let the loop run two frames (timer and paint). Never processEvents() from inside a
+    coroutine: a nested Qt loop under qasync can drop the wake-up of other tasks."""
     window.refresh()
-    QApplication.processEvents()
     await asyncio.sleep(0.1)
     window.refresh()
-    QApplication.processEvents()
+    await asyncio.sleep(0.05)
 
 
 async def _shoot(window: MainWindow, path: Path) -> None:
@@ -54,8 +55,9 @@ async def session(shared: Path, out: Path, data_dir: Path) -> None:
     ws = shared / "ws" / "cryptofeed__BINANCE.ws.1.0"
     history = [shared / "ohlcv" / "freqtrade__UNITTEST_BTC-1m.json",
                shared / "ohlcv" / "backtesting.py__GOOG.csv"]
+    venue = shared / "ref" / "cryptofeed__BINANCE.0"
     engine = Engine(EngineOptions(data_dir=data_dir, replay_paths=[ws], speed="max",
-                                  history_paths=history))
+                                  history_paths=history, instrument_files=[venue]))
     window = MainWindow(engine, data_dir / "window.ini")
     window.resize(*SIZE)
     window.show()
@@ -68,7 +70,7 @@ async def session(shared: Path, out: Path, data_dir: Path) -> None:
         await _until(lambda: all(getattr(c, "done", False) for c in engine.data_clients()))
         # a chart with history and indicators
         window.select_instrument(btc)
-        window.chart.set_timeframe("15m")
+        window.set_timeframe("15m")
         await _shoot(window, out / "chart.png")
         # the book: a resting bid, a market buy that fills, both through the ticket
         window.select_instrument(nkn)
@@ -105,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     apply_theme(app, THEMES["dark"])
+    app.setQuitOnLastWindowClosed(False)  # closing the window must not stop the loop early
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with tempfile.TemporaryDirectory() as tmp, loop:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from terminal.core.errors import OrderError, RiskRejected
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument
-from terminal.model.numbers import plain, snap
+from terminal.model.numbers import plain, snap, trimmed
 from terminal.model.orders import Order, OrderType, Side, TimeInForce
 from terminal.services.order_request import OrderRequest
 
@@ -116,8 +116,8 @@ class OrderTicket(QWidget):
         if inst is None:
             self.grid.setText("")
             return
-        self.grid.setText(f"tick {plain(inst.tick_size) or 'any'} · lot "
-                          f"{plain(inst.lot_size) or 'any'}")
+        self.grid.setText(f"tick {_step_text(inst.tick_size)} · lot "
+                          f"{_step_text(inst.lot_size)}")
         self.snap_fields()
 
     def _type_changed(self, text: str) -> None:
@@ -167,7 +167,7 @@ class OrderTicket(QWidget):
             self._show_refusal(str(exc))
             return
         self.message.setStyleSheet("color: #4caf50;")
-        self.message.setText(f"{order.side.value} {plain(order.quantity)} "
+        self.message.setText(f"{order.side.value} {trimmed(order.quantity)} "
                              f"{order.instrument_id}: {order.status.value}"
                              + (f" ({order.reject_reason})" if order.reject_reason else ""))
         self.order_placed.emit(order)
@@ -184,3 +184,7 @@ def _decimal(text: str) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     return value if value.is_finite() else None
+
+
+def _step_text(step: Decimal) -> str:
+    return trimmed(step) if step else "any"

@@ -11,12 +11,13 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from terminal.model.ids import InstrumentId
-from terminal.model.market import Quote, Trade
+from terminal.model.market import Bar, Quote, Trade
 from terminal.model.orders import Order
 from terminal.model.portfolio import Account, Fill, Position
 
 MAX_FILLS = 10_000
 MAX_LOG_LINES = 2_000
+MAX_CLOSED_BARS = 20_000
 
 
 @dataclass
@@ -61,6 +62,8 @@ class ViewState:
     log: deque[str] = field(default_factory=lambda: deque(maxlen=MAX_LOG_LINES))
     books_changed: set[InstrumentId] = field(default_factory=set)
     bars_changed: set[InstrumentId] = field(default_factory=set)
+    closed_bars: deque[Bar] = field(default_factory=lambda: deque(maxlen=MAX_CLOSED_BARS))
+    bars_closed: int = 0  # closed bars seen since start (closed_bars keeps the newest)
     versions: dict[str, int] = field(default_factory=dict)
     last_latency_ns: int | None = None  # receive time minus venue time of the last quote
 

@@ -62,6 +62,11 @@ class DepthChart(QWidget):
         self._book = Book.of(bids, asks)
         self._dirty = True
 
+    def clear(self) -> None:
+        """Forget the levels shown (another instrument is chosen)."""
+        self._book = Book.of([], [])
+        self._dirty = True
+
     def set_status(self, usable: bool, reason: str | None) -> None:
         if (usable, reason) != (self._usable, self._reason):
             self._usable, self._reason = usable, reason

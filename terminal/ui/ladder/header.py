@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from terminal.ui.ladder import style
 from terminal.ui.ladder.grid import Book, PriceGrid
+from terminal.ui.ladder.overlay import status_word
 
 IMBALANCE_LEVELS = 10  # as BookManager.analytics: the top levels of each side
 
@@ -67,9 +68,11 @@ class BookHeader(QWidget):
         layout.setColumnStretch(0, 1)
         layout.setColumnStretch(1, 1)
 
-    def show_book(self, label: str, top: TopOfBook | None, usable: bool) -> None:
+    def show_book(self, label: str, top: TopOfBook | None, usable: bool,
+                  reason: str | None = None) -> None:
         if usable != self._usable:
             self._colour(usable)
+        self.status.setText("" if usable else status_word(reason))
         self.instrument.setText(label)
         top = top or TopOfBook("—", "—", "—", "—")
         self.bid.setText(f"Bid  {top.bid}")

@@ -43,6 +43,8 @@ class LadderState:
                        size_decimals: int) -> bool:
         """True if the price grid changed (the rows must be rebuilt from scratch)."""
         grid = PriceGrid(tick_size, price_decimals, size_decimals)
+        if label != self.label:  # another instrument's levels are not this one's
+            self.book = Book.of([], [])
         self.label = label
         self.dirty = True
         if grid == self.grid:

@@ -146,7 +146,7 @@ class LadderWidget(QWidget):
         changed = self._model.apply(state.build(), stale=not state.usable)
         grid = state.grid
         top = top_of_book(state.book, grid) if grid is not None else None
-        self.header.show_book(state.label, top, state.usable)
+        self.header.show_book(state.label, top, state.usable, state.reason)
         if state.usable:
             self.overlay.hide()
         else:

@@ -7,8 +7,16 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from terminal.ui.ladder import style
 
+NO_BOOK = "no order book"  # the reason given for an instrument the feed keeps no book of
+
+
+def status_word(reason: str | None) -> str:
+    return "NO BOOK" if reason == NO_BOOK else "STALE"
+
 
 def stale_text(reason: str | None) -> str:
+    if reason == NO_BOOK:
+        return "No order book for this instrument"
     return f"STALE — {reason}" if reason else "STALE"
 
 
