@@ -108,14 +108,16 @@ class ArrayBook:
     """One L2 book; see the module docstring. `capacity` is the initial levels per side."""
 
     __slots__ = ("bids", "asks", "sequence", "ts_event", "updates", "_data", "_counts",
-                 "_cells", "_flat", "_counted", "_bid", "_ask")
+                 "_cells", "_flat_cells", "_ask_start", "_counted", "_bid", "_ask")
 
     def __init__(self, capacity: int = 64) -> None:
         self._data: F64Array = np.empty((4, max(int(capacity), 1)), dtype=np.float64)
         self._counts = np.zeros(2, dtype=np.int64)
         # memoryviews read single cells faster than numpy indexing or .item()
         self._cells = self._data.data
-        self._flat = self._cells.cast("B").cast("d")  # row r, slot i at r * capacity + i
+        # row r, slot i at r * capacity + i; typed Any: its tolist() gives floats here
+        self._flat_cells: Any = self._cells.cast("B").cast("d")
+        self._ask_start = 2 * self._data.shape[1]  # where the ask prices begin in _flat_cells
         self._counted = self._counts.data
         self._bid: Level | _Unknown | None = None
         self._ask: Level | _Unknown | None = None
@@ -300,11 +302,12 @@ class ArrayBook:
 
     def best_prices(self, is_bid: bool, depth: int) -> list[float]:
         """The prices of the best `depth` levels of a side, best first."""
-        side = _BID if is_bid else _ASK
-        n = self._counted[side]
-        start = 2 * side * self._data.shape[1]  # the side's price row in the flat view
-        prices = cast(list[float], self._flat[start + max(n - max(depth, 0), 0):start + n]
-                      .tolist())
+        if is_bid:
+            n, start = self._counted[_BID], 0
+        else:
+            n, start = self._counted[_ASK], self._ask_start
+        first = n - depth  # past n (an empty slice) when depth < 0
+        prices: list[float] = self._flat_cells[start + max(first, 0):start + n].tolist()
         prices.reverse()
         return prices
 
@@ -324,7 +327,8 @@ class ArrayBook:
             new[:, :used] = old[:, :used]
             self._data = new
             self._cells = new.data
-            self._flat = self._cells.cast("B").cast("d")
+            self._flat_cells = self._cells.cast("B").cast("d")
+            self._ask_start = 2 * capacity
         return self._data
 
 
