@@ -106,6 +106,38 @@ class OrderManager:
         await self._broker.cancel(order)
         return order
 
+    async def modify(self, client_order_id: str, quantity: Decimal | str,
+                     price: Decimal | str | None) -> Order:
+        """Change a working order's quantity and (limit) price. The new terms are checked
+        and snapped like a new order's and pass the risk gate; a refusal raises and changes
+        nothing. The order changes when the venue confirms (on_modified)."""
+        order = self.orders.get(client_order_id)
+        if order is None:
+            raise OrderError(f"no order {client_order_id}")
+        if not order.status.is_working:
+            raise OrderError(f"order {client_order_id} is {order.status.value}, not working")
+        if self._broker is None:
+            raise OrderError("no broker is connected")
+        instrument = self._instruments.get(order.instrument_id)
+        if instrument is None:
+            raise OrderError(f"unknown instrument {order.instrument_id}")
+        req = OrderRequest(order.instrument_id, order.side, order.type, quantity,
+                           price if order.price is not None else None, order.stop_price,
+                           order.time_in_force, order.reduce_only, order.source)
+        terms = normalise(req, instrument, client_order_id, self._clock.now_ns())
+        if terms.quantity <= order.filled_qty:
+            raise OrderError(f"quantity {plain(terms.quantity)} is not above the filled "
+                             f"{plain(order.filled_qty)}")
+        self.risk.check(terms, instrument, len(self.working()) - 1)
+        self._audit("order.modify", client_order_id, {
+            "quantity": plain(terms.quantity),
+            "price": plain(terms.price) if terms.price is not None else None})
+        try:
+            await self._broker.modify(order, terms.quantity, terms.price)
+        except NotImplementedError as exc:
+            raise OrderError(str(exc)) from exc
+        return order
+
     async def cancel_all(self) -> int:
         count = 0
         for order in self.working():

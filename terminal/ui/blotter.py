@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
@@ -50,13 +51,22 @@ class Blotter(QWidget):
         self.table.doubleClicked.connect(self._activated)
         self.table.horizontalHeader().setResizeContentsPrecision(200)  # rows sampled
         model.modelReset.connect(self._fit_columns)
-        top = QHBoxLayout()
+        top = self._top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
         layout.addWidget(self.table)
+
+    def add_action(self, text: str, handler: Callable[[list[object]], None],
+                   tooltip: str = "") -> QPushButton:
+        """A button before the export button that acts on the selected rows' keys."""
+        button = QPushButton(text, self)
+        button.setToolTip(tooltip)
+        button.clicked.connect(lambda: handler(self.selected_keys()))
+        self._top.insertWidget(self._top.count() - 1, button)
+        return button
 
     def selected_keys(self) -> list[object]:
         rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}

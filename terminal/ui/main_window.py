@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.app import Engine
-from terminal.core.errors import OrderError
+from terminal.core.errors import OrderError, RiskRejected
 from terminal.model.ids import InstrumentId
 from terminal.model.orders import Order, OrderType, Side
 from terminal.services.order_request import OrderRequest
@@ -34,6 +35,7 @@ from terminal.ui.connections import ConnectionsPanel
 from terminal.ui.ladder.depth_chart import DepthChart
 from terminal.ui.ladder.ladder_widget import LadderWidget
 from terminal.ui.ladder.overlay import NO_BOOK
+from terminal.ui.modify_dialog import NewTerms, ask_new_terms
 from terminal.ui.rows import (
     ACCOUNT_HEADERS,
     FILL_HEADERS,
@@ -98,7 +100,14 @@ class MainWindow(QMainWindow):
         }
         self.blotters = {name: Blotter(model, name, self) for name, model in self.models.items()}
         self.blotters["watchlist"].row_activated.connect(self.select_instrument)
-        self.blotters["working"].row_activated.connect(self._cancel_order)
+        working = self.blotters["working"]
+        working.row_activated.connect(self.modify_order)  # double-click: change, not cancel
+        working.add_action("Modify…", lambda keys: self.modify_order(keys[0] if keys else None),
+                           "Change the selected order's quantity or price")
+        working.add_action("Cancel", self._cancel_orders, "Cancel the selected orders")
+        working.add_action("Cancel all", lambda _keys: self.cancel_all(),
+                           "Cancel every working order (Ctrl+Shift+X)")
+        self.ask_modify: Callable[[Order], NewTerms | None] = lambda o: ask_new_terms(self, o)
         self.log_view = QPlainTextEdit(self)
         self.log_view.setObjectName("log")
         self.log_view.setReadOnly(True)
@@ -279,15 +288,34 @@ class MainWindow(QMainWindow):
         if self.selected is None:
             return
         self.ticket.prefill(self.selected, OrderType.LIMIT, price)
-        self.ticket.place(Side(side))
+        self.ticket.place(Side(side), source="ladder")
 
-    def _cancel_order(self, key: object) -> None:
-        if self.engine.orders is not None and isinstance(key, str):
-            self.engine.tasks.spawn(self.engine.orders.cancel(key), "cancel")
+    def _cancel_orders(self, keys: list[object]) -> None:
+        for key in keys:
+            if self.engine.orders is not None and isinstance(key, str):
+                self.engine.tasks.spawn(self.engine.orders.cancel(key), "cancel")
 
     def cancel_all(self) -> None:
         if self.engine.orders is not None:
             self.engine.tasks.spawn(self.engine.orders.cancel_all(), "cancel-all")
+
+    def modify_order(self, key: object) -> None:
+        order = self.state.orders.get(key) if isinstance(key, str) else None
+        if order is None or not order.status.is_working:
+            return
+        terms = self.ask_modify(order)
+        if terms is not None:
+            self.engine.tasks.spawn(self._modify(order.client_order_id, *terms), "modify")
+
+    async def _modify(self, client_order_id: str, quantity: str, price: str | None) -> None:
+        if self.engine.orders is None:
+            return
+        try:
+            await self.engine.orders.modify(client_order_id, quantity, price)
+        except (OrderError, RiskRejected) as exc:
+            self.statusBar().showMessage(f"Modify refused: {exc}", 10_000)
+            self.state.log.append(f"modify {client_order_id} refused: {exc}")
+            self.state.touch("log")
 
     # frame --------------------------------------------------------------------------------
     def _changed(self, area: str) -> bool:

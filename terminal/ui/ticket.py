@@ -138,7 +138,7 @@ class OrderTicket(QWidget):
             if value is not None and inst.tick_size:
                 field_.setText(plain(snap(value, inst.tick_size).normalize()))
 
-    def request(self, side: Side) -> OrderRequest:
+    def request(self, side: Side, source: str = "ticket") -> OrderRequest:
         inst = self.current_instrument()
         if inst is None:
             raise OrderError(f"unknown instrument {self.instrument.currentText()!r}")
@@ -150,11 +150,12 @@ class OrderTicket(QWidget):
             value = _decimal(price)
             price = plain(snap(value, inst.tick_size, rounding)) if value is not None else price
         return OrderRequest(inst.id, side, order_type, self.quantity.text().strip(), price,
-                            stop, TimeInForce(self.tif.currentText()), source="ticket")
+                            stop, TimeInForce(self.tif.currentText()), source=source)
 
-    def place(self, side: Side) -> None:
+    def place(self, side: Side, source: str = "ticket") -> None:
+        """Submit what the form says (`source` names where the order came from)."""
         try:
-            req = self.request(side)
+            req = self.request(side, source)
         except (OrderError, ValueError) as exc:
             self._show_refusal(str(exc))
             return

@@ -1,0 +1,240 @@
+"""The real main window on the real engine, driven as a trader would (offscreen).
+
+The engine replays the Binance capture at full speed on qasync's loop (the loop the app
+uses), with Binance's exchangeInfo for tick and lot sizes. Orders go through the ticket and
+the ladder, show in the blotters, are cancelled there, and a fill moves the position.
+
+Waiting is done with asyncio sleeps, never with processEvents() inside a coroutine (a
+nested Qt loop under qasync can drop other tasks' wake-ups).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from terminal.app import Engine, EngineOptions
+from terminal.model.ids import InstrumentId
+from terminal.model.orders import Order, OrderStatus, OrderType, Side
+from terminal.ui.ladder.ladder_model import Column
+from terminal.ui.main_window import MainWindow
+from tests.data_paths import SHARED_DATA
+
+BINANCE_WS = SHARED_DATA / "ws" / "cryptofeed__BINANCE.ws.1.0"
+BINANCE_INFO = SHARED_DATA / "ref" / "cryptofeed__BINANCE.0"
+L2 = SHARED_DATA / "l2"
+NKN = InstrumentId("BINANCE", "NKNUSDT")
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
+    qapp.setQuitOnLastWindowClosed(False)
+    event_loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    event_loop.close()  # joins its executor threads
+    asyncio.set_event_loop(None)
+
+
+async def until(condition: Callable[[], bool], what: str, timeout_s: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+Scenario = Callable[[Engine, MainWindow], Awaitable[None]]
+
+
+def run_window(loop: qasync.QEventLoop, data_dir: Path, scenario: Scenario,
+               replay: list[Path], instruments: list[Path] | None = None) -> MainWindow:
+    """Start engine and window as `launch` does, replay to the end, run the scenario, stop."""
+
+    async def main() -> MainWindow:
+        engine = Engine(EngineOptions(data_dir=data_dir, replay_paths=replay, speed="max",
+                                      instrument_files=instruments or []))
+        window = MainWindow(engine, data_dir / "window.ini")
+        window.show()
+        await engine.start()
+        window.bridge.load_existing()
+        runner = asyncio.ensure_future(engine.run(stay=True))
+        try:
+            await until(lambda: all(getattr(c, "done", False) for c in engine.data_clients()),
+                        "the replay to end")
+            await asyncio.sleep(0.1)  # a few frames
+            await scenario(engine, window)
+        finally:
+            engine.request_stop()
+            await asyncio.gather(runner, return_exceptions=True)
+            window.close()
+            await engine.stop()
+        return window
+
+    return loop.run_until_complete(main())
+
+
+def blotter_rows(window: MainWindow, name: str) -> list[dict[str, object]]:
+    model = window.models[name]
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    return [dict(zip(headers, model.row_values(r), strict=True)) for r in range(model.rowCount())]
+
+
+def proxy_row_of(window: MainWindow, order: Order) -> int:
+    """The table row (after sorting) that shows `order` in the working-orders blotter."""
+    model = window.models["working"]
+    source = next(r for r in range(model.rowCount())
+                  if model.key_at(r) == order.client_order_id)
+    return window.blotters["working"].proxy.mapFromSource(model.index(source, 0)).row()
+
+
+def double_click_row(qtbot, window: MainWindow, name: str, row: int) -> None:
+    table = window.blotters[name].table
+    rect = table.visualRect(table.model().index(row, 0))
+    # a real double-click starts with a press on the same cell (the view checks it)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_orders_from_ticket_and_ladder_show_in_blotters_cancel_and_fill(qtbot, loop, tmp_path):
+    async def scenario(engine: Engine, window: MainWindow) -> None:
+        window.select_instrument(NKN)
+        await until(lambda: window.ladder.model.rowCount() > 0, "the NKNUSDT ladder")
+        assert window.ladder.header.status.text() == ""  # fresh book: no STALE mark
+        ticket = window.ticket
+        assert ticket.grid.text() == "tick 0.0001 · lot 1"  # from Binance's exchangeInfo
+
+        # a resting limit bid from the ticket; the price is snapped to the tick
+        ticket.prefill(NKN, OrderType.LIMIT, Decimal("0.35004"))
+        ticket.quantity.setText("200")
+        ticket.place(Side.BUY)
+        await until(lambda: len(blotter_rows(window, "working")) == 1, "the ticket order")
+        (row,) = blotter_rows(window, "working")
+        assert (row["Side"], row["Type"], row["Qty"], row["Price"], row["Source"]) == (
+            "buy", "limit", Decimal("200"), Decimal("0.3500"), "ticket")
+        assert row["Status"] == "accepted"
+
+        # a bid from a click on the ladder's bid column at 0.3527 (no confirmation asked)
+        window.confirm_action.setChecked(False)
+        ladder = window.ladder
+        price_row = next(r for r in range(ladder.model.rowCount())
+                         if ladder.model.text(r, Column.PRICE) == "0.3527")
+        index = ladder.model.index(price_row, Column.BID)
+        ladder.view.scrollTo(index)
+        qtbot.mouseClick(ladder.view.viewport(), Qt.MouseButton.LeftButton,
+                         pos=ladder.view.visualRect(index).center())
+        await until(lambda: len(blotter_rows(window, "working")) == 2, "the ladder order")
+        from_ladder = next(r for r in blotter_rows(window, "working") if r["Source"] == "ladder")
+        assert (from_ladder["Side"], from_ladder["Price"], from_ladder["Qty"]) == (
+            "buy", Decimal("0.3527"), Decimal("200"))
+        # both own orders sit on the ladder at their prices
+        own = {ladder.model.text(r, Column.PRICE): ladder.model.text(r, Column.OWN_BID)
+               for r in range(ladder.model.rowCount()) if ladder.model.text(r, Column.OWN_BID)}
+        assert set(own) == {"0.3500", "0.3527"}
+
+        # double-click the ticket's order: modify it to 300 @ 0.34999 (snapped to 0.3499)
+        window.docks["Working orders"].raise_()
+        await asyncio.sleep(0.05)
+        asked: list[str] = []
+
+        def new_terms(order: Order) -> tuple[str, str | None]:
+            asked.append(order.client_order_id)
+            return "300", "0.34999"
+
+        window.ask_modify = new_terms
+        ticket_order = next(o for o in window.state.orders.values() if o.source == "ticket")
+        double_click_row(qtbot, window, "working", proxy_row_of(window, ticket_order))
+        await until(lambda: ticket_order.quantity == Decimal("300"), "the modify")
+        assert asked == [ticket_order.client_order_id]
+        assert ticket_order.price == Decimal("0.3499")
+        await until(lambda: any(r["Qty"] == Decimal("300") for r in blotter_rows(
+            window, "working")), "the modified row")
+
+        # select it and press Cancel
+        table = window.blotters["working"].table
+        table.selectRow(proxy_row_of(window, ticket_order))
+        cancel = next(b for b in window.blotters["working"].findChildren(QPushButton)
+                      if b.text() == "Cancel")
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+        await until(lambda: len(blotter_rows(window, "working")) == 1, "the cancel")
+        assert ticket_order.status is OrderStatus.CANCELED
+        # and the rest with cancel-all (Ctrl+Shift+X)
+        window.cancel_all()
+        await until(lambda: not blotter_rows(window, "working"), "cancel-all")
+        assert all(o.status is OrderStatus.CANCELED for o in window.state.orders.values())
+
+        # a market buy of 150 takes the best ask, 152 @ 0.3531, and moves the position
+        ticket.prefill(NKN, OrderType.MARKET, None)
+        ticket.quantity.setText("150")
+        ticket.place(Side.BUY)
+        await until(lambda: len(blotter_rows(window, "fills")) == 1, "the fill")
+        (fill,) = blotter_rows(window, "fills")
+        assert (fill["Side"], fill["Qty"], fill["Price"]) == ("buy", Decimal("150"),
+                                                               Decimal("0.3531"))
+        assert fill["Fee"] == Decimal("150") * Decimal("0.3531") * Decimal("0.001")
+        await until(lambda: bool(blotter_rows(window, "positions")), "the position")
+        (position,) = blotter_rows(window, "positions")
+        assert (position["Instrument"], position["Qty"], position["Avg price"]) == (
+            "BINANCE:NKNUSDT", Decimal("150"), Decimal("0.3531"))
+        account = {r["Currency"]: r["Balance"] for r in blotter_rows(window, "account")}
+        assert account["USDT"] == Decimal("100000") - Decimal("52.965") - Decimal("0.052965")
+
+        # a refusal of the risk engine is shown in the ticket, and nothing is sent
+        before = len(window.state.orders)
+        ticket.prefill(NKN, OrderType.LIMIT, Decimal("0.3500"))
+        ticket.quantity.setText("1")  # 0.35 USDT: below Binance's minimum notional
+        ticket.place(Side.BUY)
+        await until(lambda: ticket.message.text().startswith("Refused:"), "the refusal")
+        assert "notional" in ticket.message.text()
+        assert len(window.state.orders) == before
+
+    run_window(loop, tmp_path, scenario, [BINANCE_WS], [BINANCE_INFO])
+
+
+def test_a_book_with_a_sequence_gap_is_greyed_with_its_reason(qtbot, loop, tmp_path):
+    """CASES 2 in the window: the update does not follow the snapshot."""
+
+    async def scenario(engine: Engine, window: MainWindow) -> None:
+        (key,) = engine.books.summary()
+        iid = InstrumentId.parse(key)
+        status = engine.books.status(iid)
+        assert status is not None and not status.usable
+        window.select_instrument(iid)
+        await until(lambda: window.ladder.overlay.isVisible(), "the stale veil")
+        assert window.ladder.overlay.text().startswith("STALE — gap")
+        assert window.ladder.header.status.text() == "STALE"
+        assert window.ladder.model.stale  # the last levels, greyed, clicks refused
+        assert window.depth_chart.overlay.isVisible()
+        assert "books 0/1 usable" in window.status.text()
+
+    run_window(loop, tmp_path, scenario, [L2 / "nautilus__binance_btcusdt-depth-snap.csv",
+                                          L2 / "nautilus__binance_btcusdt-depth-update.csv"])
+
+
+def test_saved_layout_and_settings_are_restored(qtbot, loop, tmp_path):
+    async def rearrange(engine: Engine, window: MainWindow) -> None:
+        window.docks["Depth"].hide()
+        window.docks["Fills"].raise_()
+        window.resizeDocks([window.docks["Order book"]], [611], Qt.Orientation.Horizontal)
+        window.confirm_action.setChecked(False)
+        await asyncio.sleep(0.05)
+
+    first = run_window(loop, tmp_path, rearrange, [BINANCE_WS])
+    width = first.docks["Order book"].width()
+
+    async def check(engine: Engine, window: MainWindow) -> None:
+        assert not window.docks["Depth"].isVisible()
+        assert window.docks["Order book"].width() == width
+        assert not window.confirm_action.isChecked() and not window.ladder.confirm_clicks
+
+    run_window(loop, tmp_path, check, [BINANCE_WS])
