@@ -58,6 +58,10 @@ from terminal.ui.ticket import OrderTicket
 log = logging.getLogger(__name__)
 
 FRAME_MS = 33  # about 30 frames a second
+# The ladder and the depth chart paint many cells and curves: the ladder every 3rd frame
+# (10 Hz), the depth chart every 8th (4 Hz), on different frames, so no frame pays for both.
+LADDER_EVERY, LADDER_PHASE = 3, 1
+DEPTH_EVERY, DEPTH_PHASE = 8, 0
 LADDER_DEPTH = 50
 LAYOUT_VERSION = 2  # a saved layout of another version is not restored
 
@@ -77,6 +81,7 @@ class MainWindow(QMainWindow):
         self._seen_versions: dict[str, int] = {}
         self._chart_interval_ns = 60_000_000_000
         self._closed_bars_seen = 0
+        self._frame = 0
         self.confirm_ladder_clicks = True
 
         self.chart = ChartWidget(self)
@@ -384,8 +389,11 @@ class MainWindow(QMainWindow):
             self.depth_chart.set_status(usable, reason)
         self.state.books_changed.clear()
         self.chart.refresh()
-        self.ladder.refresh()
-        self.depth_chart.refresh()
+        self._frame += 1
+        if self._frame % LADDER_EVERY == LADDER_PHASE:
+            self.ladder.refresh()
+        if self._frame % DEPTH_EVERY == DEPTH_PHASE:
+            self.depth_chart.refresh()
 
     def _add_fill_markers(self, iid: InstrumentId) -> None:
         fills = self.state.fills

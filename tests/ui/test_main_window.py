@@ -90,6 +90,12 @@ def blotter_rows(window: MainWindow, name: str) -> list[dict[str, object]]:
     return [dict(zip(headers, model.row_values(r), strict=True)) for r in range(model.rowCount())]
 
 
+def ladder_row(window: MainWindow, price: str) -> int | None:
+    model = window.ladder.model
+    return next((r for r in range(model.rowCount()) if model.text(r, Column.PRICE) == price),
+                None)
+
+
 def proxy_row_of(window: MainWindow, order: Order) -> int:
     """The table row (after sorting) that shows `order` in the working-orders blotter."""
     model = window.models["working"]
@@ -109,7 +115,7 @@ def double_click_row(qtbot, window: MainWindow, name: str, row: int) -> None:
 def test_orders_from_ticket_and_ladder_show_in_blotters_cancel_and_fill(qtbot, loop, tmp_path):
     async def scenario(engine: Engine, window: MainWindow) -> None:
         window.select_instrument(NKN)
-        await until(lambda: window.ladder.model.rowCount() > 0, "the NKNUSDT ladder")
+        await until(lambda: ladder_row(window, "0.3527") is not None, "the NKNUSDT ladder")
         assert window.ladder.header.status.text() == ""  # fresh book: no STALE mark
         ticket = window.ticket
         assert ticket.grid.text() == "tick 0.0001 · lot 1"  # from Binance's exchangeInfo
@@ -127,8 +133,8 @@ def test_orders_from_ticket_and_ladder_show_in_blotters_cancel_and_fill(qtbot, l
         # a bid from a click on the ladder's bid column at 0.3527 (no confirmation asked)
         window.confirm_action.setChecked(False)
         ladder = window.ladder
-        price_row = next(r for r in range(ladder.model.rowCount())
-                         if ladder.model.text(r, Column.PRICE) == "0.3527")
+        price_row = ladder_row(window, "0.3527")
+        assert price_row is not None
         index = ladder.model.index(price_row, Column.BID)
         ladder.view.scrollTo(index)
         qtbot.mouseClick(ladder.view.viewport(), Qt.MouseButton.LeftButton,
@@ -138,9 +144,13 @@ def test_orders_from_ticket_and_ladder_show_in_blotters_cancel_and_fill(qtbot, l
         assert (from_ladder["Side"], from_ladder["Price"], from_ladder["Qty"]) == (
             "buy", Decimal("0.3527"), Decimal("200"))
         # both own orders sit on the ladder at their prices
-        own = {ladder.model.text(r, Column.PRICE): ladder.model.text(r, Column.OWN_BID)
-               for r in range(ladder.model.rowCount()) if ladder.model.text(r, Column.OWN_BID)}
-        assert set(own) == {"0.3500", "0.3527"}
+        def own_levels() -> dict[str, str]:
+            model = ladder.model
+            return {model.text(r, Column.PRICE): model.text(r, Column.OWN_BID)
+                    for r in range(model.rowCount()) if model.text(r, Column.OWN_BID)}
+
+        await until(lambda: len(own_levels()) == 2, "own orders on the ladder")
+        assert set(own_levels()) == {"0.3500", "0.3527"}
 
         # double-click the ticket's order: modify it to 300 @ 0.34999 (snapped to 0.3499)
         window.docks["Working orders"].raise_()
@@ -214,7 +224,7 @@ def test_a_book_with_a_sequence_gap_is_greyed_with_its_reason(qtbot, loop, tmp_p
         assert window.ladder.overlay.text().startswith("STALE — gap")
         assert window.ladder.header.status.text() == "STALE"
         assert window.ladder.model.stale  # the last levels, greyed, clicks refused
-        assert window.depth_chart.overlay.isVisible()
+        await until(lambda: window.depth_chart.overlay.isVisible(), "the depth veil")
         assert "books 0/1 usable" in window.status.text()
 
     run_window(loop, tmp_path, scenario, [L2 / "nautilus__binance_btcusdt-depth-snap.csv",

@@ -1,13 +1,20 @@
-"""Paints a cell's size bar between its background and its text."""
+"""Paints a ladder cell: background, size bar, text; straight from the model.
+
+The ladder repaints many cells many times a second. Going through the style
+(initStyleOption + drawControl) asks the model for every role of every cell through Python;
+painting from one `look` call per cell costs a fraction of that.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect
+from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from terminal.model.orders import Side
-from terminal.ui.ladder.ladder_model import BAR_ROLE, COLUMN_SIDE, Column
+from terminal.ui.ladder.ladder_model import COLUMN_SIDE, Column, LadderModel
+
+TEXT_PADDING = 4  # pixels between the text and the cell's edge
 
 
 class BarDelegate(QStyledItemDelegate):
@@ -15,23 +22,31 @@ class BarDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
+        model = index.model()
+        if not isinstance(model, LadderModel):
+            super().paint(painter, option, index)
+            return
+        col = Column(index.column())
+        text, foreground, background, bar, bold, align = model.look(index.row(), col)
         rect = QRect(option.rect)
-        background = index.data(Qt.ItemDataRole.BackgroundRole)
-        if isinstance(background, QColor):
+        if background is not None:
             painter.fillRect(rect, background)
-        bar = index.data(BAR_ROLE)
         if bar is not None:
             share, colour = bar
             width = max(1, round(rect.width() * share))
-            if COLUMN_SIDE.get(Column(index.column())) is Side.BUY:
-                rect.setLeft(rect.right() + 1 - width)
+            bar_rect = QRect(rect)
+            if COLUMN_SIDE.get(col) is Side.BUY:
+                bar_rect.setLeft(rect.right() + 1 - width)
             else:
-                rect.setWidth(width)
-            painter.fillRect(rect, colour)
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.backgroundBrush = QBrush()
-        opt.state &= ~QStyle.StateFlag.State_HasFocus
-        widget = opt.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+                bar_rect.setWidth(width)
+            painter.fillRect(bar_rect, colour)
+        if not text:
+            return
+        palette: QPalette = option.palette
+        painter.setPen(foreground if foreground is not None
+                       else palette.color(QPalette.ColorRole.Text))
+        font = QFont(option.font)
+        if bold:
+            font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(rect.adjusted(TEXT_PADDING, 0, -TEXT_PADDING, 0), align, text)

@@ -54,6 +54,7 @@ class DepthChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
         self._colour(usable=True)
+        self._coloured_usable = True
 
     def set_book(self, bids: Levels, asks: Levels) -> None:
         """Levels best first. While stale, an empty book keeps the last curves (greyed)."""
@@ -77,7 +78,9 @@ class DepthChart(QWidget):
             return False
         self._dirty = False
         book = self._book
-        self._colour(self._usable)
+        if self._usable != self._coloured_usable:  # restyling curves is costly: on change only
+            self._colour(self._usable)
+            self._coloured_usable = self._usable
         bid_x, bid_y = step_curve(book.bids, self.levels)
         ask_x, ask_y = step_curve(book.asks, self.levels)
         self.bids.setData(bid_x, bid_y)

@@ -95,6 +95,14 @@ class LadderModel(QAbstractTableModel):
             return self._tooltip(row, col)
         return None
 
+    def look(self, row: int, col: Column) -> tuple[str, QColor | None, QColor | None,
+                                                  tuple[float, QColor] | None, bool, int]:
+        """What a cell shows, in one call for the painter: text, foreground, background,
+        bar, bold, alignment (the same values `data` gives role by role)."""
+        return (self.text(row, col), self._foreground(row, col), self._background(row, col),
+                self._bar(row, col), self._is_bold(row, col),
+                _CENTRE if col is Column.PRICE else _RIGHT)
+
     # reading
     @property
     def grid(self) -> PriceGrid:
