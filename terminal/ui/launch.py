@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from terminal.app import Engine, EngineOptions
 from terminal.core.errors import TerminalError
 from terminal.ui.main_window import MainWindow
-from terminal.ui.theme import THEMES, apply_theme
+from terminal.ui.theme import THEMES
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ def launch(args: argparse.Namespace, data_dir: Path) -> int:
     app.setApplicationName("Trading Terminal")
     engine = Engine(options_from_args(args, data_dir))
     window = MainWindow(engine, data_dir / "window.ini")
-    apply_theme(app, THEMES.get(str(window.settings.value("theme", "dark")), THEMES["dark"]))
+    saved = str(window.settings.value("theme", "dark"))
+    window.set_theme(saved if saved in THEMES else "dark")
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     closed = asyncio.Event()

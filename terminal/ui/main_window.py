@@ -30,6 +30,8 @@ from terminal.services.timeframes import parse_timeframe
 from terminal.ui.blotter import Blotter
 from terminal.ui.bridge import EngineBridge, LogToState
 from terminal.ui.chart.chart_widget import ChartWidget
+from terminal.ui.chart.style import DARK as DARK_CHART
+from terminal.ui.chart.style import LIGHT as LIGHT_CHART
 from terminal.ui.chart_session import ChartSession
 from terminal.ui.connections import ConnectionsPanel
 from terminal.ui.ladder.depth_chart import DepthChart
@@ -61,6 +63,7 @@ FRAME_MS = 33  # about 30 frames a second
 # The ladder and the depth chart paint many cells and curves: the ladder every 3rd frame
 # (10 Hz), the depth chart every 8th (4 Hz), on different frames, so no frame pays for both.
 LADDER_EVERY, LADDER_PHASE = 3, 1
+CHART_STYLES = {"dark": DARK_CHART, "light": LIGHT_CHART}
 DEPTH_EVERY, DEPTH_PHASE = 8, 0
 LADDER_DEPTH = 50
 LAYOUT_VERSION = 2  # a saved layout of another version is not restored
@@ -211,9 +214,15 @@ class MainWindow(QMainWindow):
         self.settings.setValue("confirm_ladder_clicks", on)
 
     def set_theme(self, name: str) -> None:
+        theme = THEMES[name]
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            apply_theme(app, THEMES[name])
+            apply_theme(app, theme)
+        self.chart.set_style(CHART_STYLES[name])
+        self.depth_chart.plot.setBackground(theme.base)
+        for widget in self.findChildren(QWidget):  # style sheets keep the old palette
+            if widget.styleSheet():
+                widget.setStyleSheet(widget.styleSheet())
         self.settings.setValue("theme", name)
 
     def _restore_layout(self) -> None:

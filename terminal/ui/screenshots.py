@@ -74,6 +74,7 @@ async def session(shared: Path, out: Path, data_dir: Path) -> None:
         await _shoot(window, out / "chart.png")
         # the book: a resting bid, a market buy that fills, both through the ticket
         window.select_instrument(nkn)
+        window.set_timeframe("1m")
         ticket = window.ticket
         ticket.prefill(nkn, OrderType.LIMIT, Decimal("0.3500"))
         ticket.quantity.setText("200")

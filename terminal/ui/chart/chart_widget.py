@@ -201,6 +201,21 @@ class ChartWidget(QWidget):
             _, (y0, y1) = vb.viewRange()
             item.update(QRectF(start - 0.5, y0, step + 1.0, y1 - y0))
 
+    def set_style(self, style: ChartStyle) -> None:
+        """Recolour everything (a theme change); data, view and overlays stay."""
+        self.style_ = style
+        self.graphics.setBackground(style.background)
+        self.toolbar.set_style(style)
+        for pane in self._panes():
+            pane.set_style(style)
+        for item in (self.candles, self.volume_bars, self.markers):
+            item.set_style(style)
+        self.hline.setPen(cosmetic_pen(style.crosshair, 1.0, Qt.PenStyle.DashLine))
+        self.readout.setStyleSheet(f"color: {style.text}; background: transparent;")
+        self._look += 1
+        self._drawn = None  # the next refresh redraws
+        self.refresh()
+
     def set_log_scale(self, on: bool) -> None:
         if on == self.log:
             return

@@ -27,6 +27,10 @@ class GridItem(ViewportItem):
         self._rows = np.empty((0, 4))
         self.setZValue(-100)
 
+    def set_colour(self, colour: str) -> None:
+        self._pen = cosmetic_pen(colour)
+        self.update()
+
     def invalidate(self) -> None:
         self.generation += 1
         self.update()

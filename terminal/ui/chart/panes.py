@@ -29,6 +29,13 @@ class Pane:
     def vb(self) -> pg.ViewBox:
         return self.plot.getViewBox()
 
+    def set_style(self, style: ChartStyle) -> None:
+        for axis in (self.value_axis, self.time_axis):
+            axis.setPen(pg.mkPen(style.grid))
+            axis.setTextPen(pg.mkPen(style.text))
+        self.vline.setPen(cosmetic_pen(style.crosshair, 1.0, Qt.PenStyle.DashLine))
+        self.grid.set_colour(style.grid)
+
     def show_time_axis(self, on: bool) -> None:
         if on:
             self.plot.showAxis("bottom")

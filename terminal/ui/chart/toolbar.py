@@ -38,6 +38,9 @@ class ChartToolbar(QWidget):
         layout.addWidget(self.timeframe)
         layout.addWidget(self.log)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.set_style(style)
+
+    def set_style(self, style: ChartStyle) -> None:
         self.setStyleSheet(
             f"#chartToolbar {{ background: {style.background}; border-bottom: 1px solid "
             f"{style.grid}; }} #chartTitle {{ color: {style.text}; font-weight: bold; }}")
