@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 SHARED_DATA ?= ../shared/data
 DEMO_FILES := $(wildcard $(SHARED_DATA)/ws/cryptofeed__BINANCE.ws.1.0)
+DEMO_INSTRUMENTS := $(wildcard $(SHARED_DATA)/ref/cryptofeed__BINANCE.0)
 DEMO_HISTORY := $(wildcard $(SHARED_DATA)/ohlcv/freqtrade__UNITTEST_BTC-1m.json $(SHARED_DATA)/ohlcv/backtesting.py__GOOG.csv)
 
 .PHONY: setup run test lint bench clean lock postgres screenshots
@@ -30,7 +31,8 @@ $(STAMP): pyproject.toml $(LOCK)
 # the Binance capture in ../shared/data with its OHLCV files as chart history, when present.
 # Without a display it says so and runs the same session headless.
 run: $(STAMP)
-	$(BIN)/trading-terminal --stay --speed 1 --max-gap 2 $(if $(DEMO_FILES),--replay $(DEMO_FILES)) $(if $(DEMO_HISTORY),--history $(DEMO_HISTORY))
+	@bash packaging/linux-desktop-libs.sh
+	$(BIN)/trading-terminal --stay --speed 1 --max-gap 2 $(if $(DEMO_FILES),--replay $(DEMO_FILES)) $(if $(DEMO_INSTRUMENTS),--instruments $(DEMO_INSTRUMENTS)) $(if $(DEMO_HISTORY),--history $(DEMO_HISTORY))
 
 # PNGs of the main window on the real data, drawn off screen, into docs/screenshots
 screenshots: $(STAMP)

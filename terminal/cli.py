@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes.util
 import json
 import logging
 import os
@@ -204,14 +205,27 @@ def _run(args: argparse.Namespace) -> int:
     return asyncio.run(_headless(args, data_dir))
 
 
+XCB_LIBRARIES = (("xcb-cursor", "libxcb-cursor0"), ("xcb-icccm", "libxcb-icccm4"),
+                 ("xcb-image", "libxcb-image0"), ("xcb-keysyms", "libxcb-keysyms1"),
+                 ("xcb-randr", "libxcb-randr0"), ("xcb-render-util", "libxcb-render-util0"),
+                 ("xcb-shape", "libxcb-shape0"), ("xcb-xkb", "libxcb-xkb1"),
+                 ("xkbcommon-x11", "libxkbcommon-x11-0"))
+
+
 def _no_display_reason() -> str | None:
     """Why no window can be shown here, or None. Only Linux/BSD need a display server."""
     if not sys.platform.startswith(("linux", "freebsd", "openbsd")):
         return None
-    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") \
-            or os.environ.get("WAYLAND_DISPLAY"):
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    return "no display found (DISPLAY and WAYLAND_DISPLAY are unset)"
+    if not os.environ.get("DISPLAY"):
+        return "no display found (DISPLAY and WAYLAND_DISPLAY are unset)"
+    # Qt's X11 plugin aborts the whole process when one of these is missing: say so instead
+    missing = [package for lib, package in XCB_LIBRARIES if ctypes.util.find_library(lib) is None]
+    if missing:
+        return (f"Qt's X11 window support needs system libraries that are missing (Debian/"
+                f"Ubuntu: `sudo apt-get install {' '.join(missing)}`)")
+    return None
 
 
 async def _headless(args: argparse.Namespace, data_dir: Path) -> int:

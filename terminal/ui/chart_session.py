@@ -37,8 +37,14 @@ class ChartSession:
         self._rollup = LiveRollup(self.interval_ns)
         chart.add_subpane(RSI_PANE)
 
-    def show(self, iid: InstrumentId, interval_ns: int, recent: Iterable[Bar] = ()) -> None:
-        """Load `iid` at `interval_ns`; `recent` are bars closed since start (any timeframe)."""
+    def show(self, iid: InstrumentId, interval_ns: int, recent: Iterable[Bar] = ()) -> int:
+        """Load `iid` at `interval_ns`; `recent` are bars closed since start (any timeframe).
+
+        An instrument whose history is stored only in longer bars (daily files) is shown at
+        the shortest of those instead; the interval shown is returned."""
+        recent = list(recent)
+        if not self._has_bars(iid, interval_ns, recent):
+            interval_ns = self._coarser_stored(iid, interval_ns) or interval_ns
         self.instrument = iid
         self.interval_ns = interval_ns
         self._rollup = LiveRollup(interval_ns)
@@ -58,6 +64,23 @@ class ChartSession:
                               last_fine_ts)
         self.chart.interval_ns = interval_ns
         self.update_indicators()
+        return interval_ns
+
+    def _has_bars(self, iid: InstrumentId, interval_ns: int, recent: list[Bar]) -> bool:
+        if any(b.instrument_id == iid and b.interval_ns <= interval_ns for b in recent):
+            return True
+        db = self.engine.db
+        if db is None:
+            return True
+        return any(db.bars.latest_ts(iid, i) is not None for i in STORED_INTERVALS_NS
+                   if i <= interval_ns and interval_ns % i == 0)
+
+    def _coarser_stored(self, iid: InstrumentId, interval_ns: int) -> int | None:
+        db = self.engine.db
+        if db is None:
+            return None
+        return next((i for i in STORED_INTERVALS_NS
+                     if i > interval_ns and db.bars.latest_ts(iid, i) is not None), None)
 
     def on_bars(self, closed: Iterable[Bar], forming: Iterable[Bar]) -> bool:
         """Live bars since the last frame; True if the chart changed."""

@@ -56,6 +56,7 @@ def launch(args: argparse.Namespace, data_dir: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Trading Terminal")
+    app.setQuitOnLastWindowClosed(False)  # closing the window ends run_window, which stops all
     engine = Engine(options_from_args(args, data_dir))
     window = MainWindow(engine, data_dir / "window.ini")
     saved = str(window.settings.value("theme", "dark"))

@@ -32,6 +32,7 @@ from terminal.ui.bridge import EngineBridge, LogToState
 from terminal.ui.chart.chart_widget import ChartWidget
 from terminal.ui.chart.style import DARK as DARK_CHART
 from terminal.ui.chart.style import LIGHT as LIGHT_CHART
+from terminal.ui.chart.toolbar import TIMEFRAMES
 from terminal.ui.chart_session import ChartSession
 from terminal.ui.connections import ConnectionsPanel
 from terminal.ui.ladder.depth_chart import DepthChart
@@ -82,9 +83,11 @@ class MainWindow(QMainWindow):
         self.settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
         self.selected: InstrumentId | None = None
         self._seen_versions: dict[str, int] = {}
-        self._chart_interval_ns = 60_000_000_000
+        self._chart_interval_ns = 60_000_000_000  # shown
+        self._wanted_interval_ns = self._chart_interval_ns  # chosen by the user
         self._closed_bars_seen = 0
         self._frame = 0
+        self._auto_selecting = True  # until the user chooses an instrument
         self.confirm_ladder_clicks = True
 
         self.chart = ChartWidget(self)
@@ -248,7 +251,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # selection ----------------------------------------------------------------------------
-    def select_instrument(self, key: object) -> None:
+    def select_instrument(self, key: object, by_user: bool = True) -> None:
+        if by_user:
+            self._auto_selecting = False
         if not isinstance(key, InstrumentId) or key == self.selected:
             return
         self.selected = key
@@ -261,6 +266,21 @@ class MainWindow(QMainWindow):
         self.depth_chart.clear()
         self.ticket.instrument.setCurrentText(str(key))
         self.state.books_changed.add(key)
+
+    def _auto_select(self) -> None:
+        """Until the user picks one, show an instrument with a live book if there is one."""
+        if not self._auto_selecting or not self.state.watch:
+            return
+        watch = self.state.watch
+        with_book = sorted((iid for iid in watch
+                            if (status := self.engine.books.status(iid)) is not None
+                            and status.usable),
+                           key=lambda iid: (math.isnan(watch[iid].last), iid))  # traded first
+        if with_book:
+            self._auto_selecting = False
+            self.select_instrument(with_book[0], by_user=False)
+        elif self.selected is None:
+            self.select_instrument(sorted(self.state.watch)[0], by_user=False)
 
     def busy(self, text: str | None) -> None:
         """Show (text) or hide (None) the status bar's progress for long work."""
@@ -277,6 +297,7 @@ class MainWindow(QMainWindow):
         interval = parse_timeframe(text).interval_ns
         if self.chart.timeframe() != text:
             self.chart.set_timeframe(text)
+        self._wanted_interval_ns = interval
         if interval == self._chart_interval_ns:
             return
         self._chart_interval_ns = interval
@@ -286,7 +307,13 @@ class MainWindow(QMainWindow):
     def _load_history(self, iid: InstrumentId) -> None:
         self.busy(f"Loading history of {iid}…")
         try:
-            self.chart_session.show(iid, self._chart_interval_ns, self.state.closed_bars)
+            shown = self.chart_session.show(iid, self._wanted_interval_ns, self.state.closed_bars)
+            if shown != self._chart_interval_ns:
+                self._chart_interval_ns = shown
+                label = next((t for t in TIMEFRAMES if parse_timeframe(t).interval_ns == shown),
+                             None)
+                if label is not None:
+                    self.chart.set_timeframe(label)
             self._closed_bars_seen = self.state.bars_closed
             self._markers_shown = 0
         finally:
@@ -360,8 +387,7 @@ class MainWindow(QMainWindow):
         if "watch" in changed:
             self.models["watchlist"].set_rows(watch_rows(state))
             self.ticket.set_instruments(sorted(state.watch))
-            if self.selected is None and state.watch:
-                self.select_instrument(sorted(state.watch)[0])
+            self._auto_select()
         if "connections" in changed:
             self.connections.refresh()
         if "quality" in changed:

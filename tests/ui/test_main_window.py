@@ -58,12 +58,14 @@ Scenario = Callable[[Engine, MainWindow], Awaitable[None]]
 
 
 def run_window(loop: qasync.QEventLoop, data_dir: Path, scenario: Scenario,
-               replay: list[Path], instruments: list[Path] | None = None) -> MainWindow:
+               replay: list[Path], instruments: list[Path] | None = None,
+               history: list[Path] | None = None) -> MainWindow:
     """Start engine and window as `launch` does, replay to the end, run the scenario, stop."""
 
     async def main() -> MainWindow:
         engine = Engine(EngineOptions(data_dir=data_dir, replay_paths=replay, speed="max",
-                                      instrument_files=instruments or []))
+                                      instrument_files=instruments or [],
+                                      history_paths=history or []))
         window = MainWindow(engine, data_dir / "window.ini")
         window.show()
         await engine.start()
@@ -248,3 +250,23 @@ def test_saved_layout_and_settings_are_restored(qtbot, loop, tmp_path):
         assert not window.confirm_action.isChecked() and not window.ladder.confirm_clicks
 
     run_window(loop, tmp_path, check, [BINANCE_WS])
+
+
+def test_daily_history_shows_at_its_own_timeframe_and_live_minutes_at_the_chosen_one(
+        qtbot, loop, tmp_path):
+    """GOOG's 2,148 daily bars are the only history of REPLAY:GOOG: at 1m the chart would
+    be empty, so it shows 1d; the next instrument is shown at the user's 1m again."""
+
+    async def scenario(engine: Engine, window: MainWindow) -> None:
+        await until(lambda: window.selected is not None
+                    and window.selected.venue == "BINANCE", "a live instrument chosen first")
+        window.select_instrument(InstrumentId("REPLAY", "GOOG"))
+        assert window.chart.timeframe() == "1d"
+        assert len(window.chart.series) == 2148
+        assert window.chart.series.close[-1] == pytest.approx(806.19)  # 2013-03-01 close
+        window.select_instrument(NKN)
+        assert window.chart.timeframe() == "1m"
+        assert len(window.chart.series) >= 1  # bars built from the capture's trades
+
+    run_window(loop, tmp_path, scenario, [BINANCE_WS], [BINANCE_INFO],
+               [SHARED_DATA / "ohlcv" / "backtesting.py__GOOG.csv"])
