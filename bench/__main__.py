@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bench import bar_insert, book_apply, chart_frame, replay_throughput
+from bench import bar_insert, book_apply, chart_frame, loop_stalls, replay_throughput
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     book_apply.main()
     bar_insert.main()
     chart_frame.main()
+    loop_stalls.main()
 
 
 if __name__ == "__main__":
