@@ -350,6 +350,24 @@ def test_markers_and_alert_lines(qtbot):
     assert chart.alert_prices() == [] and line not in chart.price.plot.items
 
 
+def test_alt_click_adds_an_alert_line_at_the_price_and_removes_it_again(qtbot):
+    chart = make_chart(qtbot, EURUSD, 5)
+    first, last = chart.visible_range()
+    i = (first + last) // 2
+    price = float(chart.series.close[i])
+    viewport = chart.graphics.viewport()
+    target = viewport.mapFrom(chart, view_to_widget(chart, i, price))
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, target)
+    assert chart.alert_prices() == []  # a plain click is no alert
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier, target)
+    (alert,) = chart.alert_prices()
+    pixel = abs(chart.price.vb.viewPixelSize()[1])
+    assert abs(alert - price) <= 2 * pixel  # where the click was, rounded to the precision
+    assert alert == round(alert, chart.decimals)
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier, target)
+    assert chart.alert_prices() == []
+
+
 def test_timeframe_combobox_emits(qtbot):
     chart = ChartWidget()
     qtbot.addWidget(chart)

@@ -108,6 +108,7 @@ class ChartWidget(QWidget):
         self._place_readout()
         self.price.vb.sigXRangeChanged.connect(self._on_x_range)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
+        self.graphics.scene().sigMouseClicked.connect(self._on_click)
         self._fit_axis_width()
         self.show_latest()
 
@@ -489,6 +490,24 @@ class ChartWidget(QWidget):
             self.hline.setPos(point.y())
         self._hover = i
         self._show_readout(i)
+
+    def _on_click(self, event: object) -> None:
+        """Alt+click on the price pane adds an alert line there; Alt+click on a line's
+        price again removes it (within 3 pixels)."""
+        modifiers = getattr(event, "modifiers", lambda: Qt.KeyboardModifier.NoModifier)()
+        if not modifiers & Qt.KeyboardModifier.AltModifier:
+            return
+        pos = event.scenePos()  # type: ignore[attr-defined]
+        if not self.price.vb.sceneBoundingRect().contains(pos):
+            return
+        y = self.price.vb.mapSceneToView(pos).y()
+        price = 10.0 ** y if self.log else y
+        tolerance = abs(self.price.vb.mapSceneToView(pos + QPointF(0, 3)).y() - y)
+        for line_id, (_p, line) in list(self.alerts.items()):
+            if abs(line.value() - y) <= tolerance:
+                self.remove_alert_line(line_id)
+                return
+        self.add_alert_line(round(price, self.decimals))
 
     def _place_readout(self) -> None:
         """Top left of the price pane, as wide as the pane without its axis (a repaint of
