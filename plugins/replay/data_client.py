@@ -23,6 +23,7 @@ from terminal.plugin_host.base import DataClient, InputProblem, MarketDataSink, 
 log = logging.getLogger(__name__)
 
 YIELD_EVERY = 256  # at max speed, give the loop a turn this often
+PACED_TURN_S = 0.004  # when paced and behind, never hold the loop longer than this
 MAX_HANDLER_ERRORS_KEPT = 20
 
 
@@ -120,6 +121,7 @@ class ReplayDataClient(DataClient):
         count = 0
         next_yield = YIELD_EVERY
         clock_ts: int | None = None
+        turn_start = time.monotonic()
         on_time = sink.on_time
         try:
             for ts, event in merged:
@@ -133,9 +135,14 @@ class ReplayDataClient(DataClient):
                         if gap > max_gap:
                             wall_start -= gap - max_gap  # skip the idle stretch
                         previous_ts = ts
-                    delay = wall_start + (ts - first_ts) / 1e9 / factor - time.monotonic()
+                    now = time.monotonic()
+                    delay = wall_start + (ts - first_ts) / 1e9 / factor - now
                     if delay > 0.001:
                         await asyncio.sleep(delay)
+                        turn_start = time.monotonic()
+                    elif now - turn_start > PACED_TURN_S:  # behind schedule: catch up in turns
+                        await asyncio.sleep(0)
+                        turn_start = time.monotonic()
                 try:
                     if ts != clock_ts:  # the frame's other events share its time
                         clock_ts = ts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -29,6 +30,14 @@ def options_from_args(args: argparse.Namespace, data_dir: Path) -> EngineOptions
                          bar_timeframes=[t.strip() for t in args.bars.split(",") if t.strip()])
 
 
+def settle_heap() -> None:
+    """After start-up: collect once, then freeze what is alive (modules, plugins, history,
+    instruments) out of the collector's view. A full collection then scans only what the
+    session allocates since, instead of pausing the loop for tens of ms on the whole heap."""
+    gc.collect()
+    gc.freeze()
+
+
 async def run_window(engine: Engine, window: MainWindow, closed: asyncio.Event,
                      duration_s: float | None) -> int:
     window.show()
@@ -41,6 +50,7 @@ async def run_window(engine: Engine, window: MainWindow, closed: asyncio.Event,
         return 2
     window.busy(None)
     window.bridge.load_existing()
+    settle_heap()
     runner = asyncio.ensure_future(engine.run(duration_s=duration_s, stay=True))
     waiter = asyncio.ensure_future(closed.wait())
     await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPlainTextEdit,
     QProgressBar,
+    QSizePolicy,
     QWidget,
 )
 
@@ -66,6 +67,7 @@ FRAME_MS = 33  # about 30 frames a second
 LADDER_EVERY, LADDER_PHASE = 3, 1
 CHART_STYLES = {"dark": DARK_CHART, "light": LIGHT_CHART}
 DEPTH_EVERY, DEPTH_PHASE = 8, 0
+STATUS_EVERY = 15  # the status bar twice a second
 LADDER_DEPTH = 50
 LAYOUT_VERSION = 2  # a saved layout of another version is not restored
 
@@ -158,6 +160,8 @@ class MainWindow(QMainWindow):
 
         self.status = QLabel(self)
         self.status.setObjectName("statusText")
+        # changing text must not relayout the status bar and the window every frame
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("progress")
         self.progress.setMaximumWidth(220)
@@ -399,7 +403,8 @@ class MainWindow(QMainWindow):
                 self.log_view.appendPlainText(line)
             self._log_shown = len(lines)
         self._refresh_market()
-        self._refresh_status()
+        if self._frame % STATUS_EVERY == 0:
+            self._refresh_status()
 
     def _refresh_market(self) -> None:
         iid = self.selected

@@ -20,6 +20,16 @@ TEXT_PADDING = 4  # pixels between the text and the cell's edge
 class BarDelegate(QStyledItemDelegate):
     """Bars grow from the price column outwards: bid bars are right-aligned, ask bars left."""
 
+    _bold: tuple[str, QFont] | None = None  # the view's font made bold, by its key
+
+    def _bold_font(self, font: QFont) -> QFont:
+        key = font.key()
+        if self._bold is None or self._bold[0] != key:
+            bold = QFont(font)
+            bold.setBold(True)
+            self._bold = (key, bold)
+        return self._bold[1]
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
         model = index.model()
@@ -45,8 +55,5 @@ class BarDelegate(QStyledItemDelegate):
         palette: QPalette = option.palette
         painter.setPen(foreground if foreground is not None
                        else palette.color(QPalette.ColorRole.Text))
-        font = QFont(option.font)
-        if bold:
-            font.setBold(True)
-        painter.setFont(font)
+        painter.setFont(self._bold_font(option.font) if bold else option.font)
         painter.drawText(rect.adjusted(TEXT_PADDING, 0, -TEXT_PADDING, 0), align, text)

@@ -38,11 +38,12 @@ class DepthChart(QWidget):
         self._reason: str | None = None
         self._dirty = True
         self._left_width = 0
+        self._shown: tuple[float, float, float] | None = None  # mid, half width, top in view
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        # no grid: pyqtgraph draws it through the axes, which made a repaint cost 3x
         for name in ("left", "bottom"):
             self.plot.getAxis(name).enableAutoSIPrefix(False)  # prices read as quoted
         self.bids = self.plot.plot([], [])
@@ -66,6 +67,7 @@ class DepthChart(QWidget):
     def clear(self) -> None:
         """Forget the levels shown (another instrument is chosen)."""
         self._book = Book.of([], [])
+        self._shown = None
         self._dirty = True
 
     def set_status(self, usable: bool, reason: str | None) -> None:
@@ -91,15 +93,27 @@ class DepthChart(QWidget):
             self.mid.setValue(mid)
             # symmetric about the mid, wide enough for the deeper of the two shown sides
             half = max(abs(mid - bid_x[-1]), abs(ask_x[-1] - mid))
-            self.plot.setXRange(mid - half, mid + half, padding=0.02)
             top = max(bid_y[-1], ask_y[-1])
-            self.plot.setYRange(0, top, padding=0.05)
-            self._fit_left_axis(top)
+            self._set_ranges(mid, half, top)
         if self._usable:
             self.overlay.hide()
         else:
             self.overlay.show_reason(self._reason)
         return True
+
+    def _set_ranges(self, mid: float, half: float, top: float) -> None:
+        """Move the axes only when the book has moved off them: a new range redraws both
+        axes' ticks and labels, the costliest part of a frame."""
+        shown = self._shown
+        if shown is None or abs(mid - shown[0]) > 0.1 * shown[1] \
+                or not 0.8 * shown[1] <= half <= 1.25 * shown[1]:
+            self.plot.setXRange(mid - half, mid + half, padding=0.02)
+            shown = (mid, half, shown[2] if shown is not None else math.nan)
+        if math.isnan(shown[2]) or top > shown[2] or top < 0.6 * shown[2]:
+            self.plot.setYRange(0, top, padding=0.05)
+            self._fit_left_axis(top)
+            shown = (shown[0], shown[1], top)
+        self._shown = shown
 
     def _fit_left_axis(self, top: float) -> None:
         # pyqtgraph widens the axis only after a paint, and drops labels that do not fit

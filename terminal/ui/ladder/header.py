@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from terminal.ui.ladder import style
 from terminal.ui.ladder.grid import Book, PriceGrid
@@ -53,6 +53,9 @@ class BookHeader(QWidget):
         self.ask = QLabel()
         self.spread = QLabel()
         self.imbalance = QLabel()
+        for label in (self.bid, self.ask, self.spread, self.imbalance):
+            # live text must not ask the dock (and so the window) for a new layout each time
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.instrument.setStyleSheet("font-weight: bold; font-size: 11pt;")
         self.status.setStyleSheet(f"color: {style.STALE_ACCENT}; font-weight: bold;")
         layout = QGridLayout(self)

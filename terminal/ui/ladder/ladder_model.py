@@ -37,6 +37,8 @@ COLUMN_SIDE: dict[Column, Side] = {
 }
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _CENTRE = int(Qt.AlignmentFlag.AlignCenter)
+# text, foreground, background, bar (share, colour), bold, alignment
+Look = tuple[str, "QColor | None", "QColor | None", "tuple[float, QColor] | None", bool, int]
 
 
 class LadderModel(QAbstractTableModel):
@@ -49,6 +51,7 @@ class LadderModel(QAbstractTableModel):
         self._grid = PriceGrid(Decimal(0), 2, 0)
         self._rows = LadderRows.blank(0)
         self._stale = False
+        self._looks: dict[tuple[int, int], Look] = {}  # painted cells, until the rows change
         self._size_scale = 0.0
         self._cum_scale = 0.0
         self._visible = slice(None)  # rows the bars are scaled to: what the user sees
@@ -95,13 +98,19 @@ class LadderModel(QAbstractTableModel):
             return self._tooltip(row, col)
         return None
 
-    def look(self, row: int, col: Column) -> tuple[str, QColor | None, QColor | None,
-                                                  tuple[float, QColor] | None, bool, int]:
+    def look(self, row: int, col: Column) -> Look:
         """What a cell shows, in one call for the painter: text, foreground, background,
-        bar, bold, alignment (the same values `data` gives role by role)."""
-        return (self.text(row, col), self._foreground(row, col), self._background(row, col),
+        bar, bold, alignment (the same values `data` gives role by role). Cached until the
+        rows change: a repaint of unchanged cells (scrolling, an overlapping update) costs a
+        lookup."""
+        key = (row, col)
+        found = self._looks.get(key)
+        if found is None:
+            found = self._looks[key] = (
+                self.text(row, col), self._foreground(row, col), self._background(row, col),
                 self._bar(row, col), self._is_bold(row, col),
                 _CENTRE if col is Column.PRICE else _RIGHT)
+        return found
 
     # reading
     @property
@@ -149,6 +158,7 @@ class LadderModel(QAbstractTableModel):
         self.beginResetModel()
         self._grid = grid
         self._rows = LadderRows.blank(0)
+        self._looks.clear()
         self.endResetModel()
 
     def apply(self, rows: LadderRows, stale: bool) -> bool:
@@ -190,6 +200,7 @@ class LadderModel(QAbstractTableModel):
         size_scale, cum_scale = self._scales(self._rows)
         if (size_scale, cum_scale) != (self._size_scale, self._cum_scale) and self._rows.count:
             self._size_scale, self._cum_scale = size_scale, cum_scale
+            self._looks.clear()
             self.dataChanged.emit(self.index(0, Column.BID),
                                   self.index(self._rows.count - 1, Column.ASK))
 
@@ -201,6 +212,7 @@ class LadderModel(QAbstractTableModel):
     def _store(self, rows: LadderRows, stale: bool, size_scale: float, cum_scale: float) -> None:
         self._rows, self._stale = rows, stale
         self._size_scale, self._cum_scale = size_scale, cum_scale
+        self._looks.clear()
 
     # cell details
     def _number(self, value: float, decimals: int) -> str:
