@@ -32,6 +32,15 @@ class ReplayConfig(BaseModel):
             raise ValueError("speed must be positive or 'max'")
         return value
 
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str | None) -> str | None:
+        from plugins.replay.formats import FORMATS  # the readers load only when asked
+
+        if value is not None and value not in FORMATS:
+            raise ValueError(f"unknown format {value!r} (known: {', '.join(FORMATS)})")
+        return value
+
     @field_validator("paths", "instruments")
     @classmethod
     def _exist(cls, paths: list[Path]) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,6 +52,8 @@ class Blotter(QWidget):
         self.table.doubleClicked.connect(self._activated)
         self.table.horizontalHeader().setResizeContentsPrecision(200)  # rows sampled
         model.modelReset.connect(self._fit_columns)
+        self._last_widen = 0.0
+        model.dataChanged.connect(self._widen_if_cut)
         top = self._top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.export_button)
@@ -79,6 +82,20 @@ class Blotter(QWidget):
         """Columns as wide as their contents when rows come or go (not on value edits, so
         the columns do not jump while prices tick); the user may widen them after."""
         self.table.resizeColumnsToContents()
+
+    def _widen_if_cut(self, *_args: object) -> None:
+        """Widen (never narrow) a column whose new values no longer fit, at most once a
+        second per table: prices that grow digits are shown whole."""
+        now = time.monotonic()
+        if now - self._last_widen < 1.0:
+            return
+        self._last_widen = now
+        table = self.table
+        header = table.horizontalHeader()
+        for col in range(self.model.columnCount() - 1):  # the last column stretches
+            hint = table.sizeHintForColumn(col)
+            if hint > header.sectionSize(col):
+                header.resizeSection(col, hint)
 
     def _export_dialog(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export CSV", f"{self.objectName()}.csv",

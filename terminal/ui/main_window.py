@@ -461,7 +461,7 @@ class MainWindow(QMainWindow):
         elif all(getattr(c, "done", False) for c in clients):
             feed = "replay ended"
         else:
-            feed = "live"
+            feed = "replaying" if self.engine.replaying else "live"
         latency = self.state.last_latency_ns
         if self.engine.replaying:  # recorded receive times say nothing of this machine
             latency_text = f" · replay at {_clock_text(self.engine.clock.now_ns())}"

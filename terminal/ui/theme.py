@@ -19,11 +19,13 @@ class Theme:
     highlight: str
     up: str
     down: str
+    placeholder: str
 
 
-DARK = Theme("dark", "#1e2126", "#16181c", "#1b1e22", "#d7dae0", "#2f6fb3", "#26a69a", "#ef5350")
+DARK = Theme("dark", "#1e2126", "#16181c", "#1b1e22", "#d7dae0", "#2f6fb3", "#26a69a", "#ef5350",
+             "#8a9099")
 LIGHT = Theme("light", "#f3f3f3", "#ffffff", "#f6f7f9", "#1d1f23", "#3d7dd8", "#089981",
-              "#f23645")
+              "#f23645", "#8a8f98")
 THEMES = {t.name: t for t in (DARK, LIGHT)}
 
 
@@ -41,6 +43,7 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
         QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.ToolTipBase: theme.base,
         QPalette.ColorRole.ToolTipText: theme.text,
+        QPalette.ColorRole.PlaceholderText: theme.placeholder,
     }
     for role, colour in roles.items():
         palette.setColor(role, QColor(colour))
