@@ -404,7 +404,7 @@ class MainWindow(QMainWindow):
             self._log_shown = len(lines)
         self._refresh_market()
         if self._frame % STATUS_EVERY == 0:
-            self._refresh_status()
+            self.refresh_status()
 
     def _refresh_market(self) -> None:
         iid = self.selected
@@ -451,7 +451,7 @@ class MainWindow(QMainWindow):
         mid = (row.bid + row.ask) / 2
         return mid if not math.isnan(mid) else (None if math.isnan(row.last) else row.last)
 
-    def _refresh_status(self) -> None:
+    def refresh_status(self) -> None:
         md = self.engine.market_data
         books = self.engine.books.summary()
         usable = sum(1 for b in books.values() if b["usable"])

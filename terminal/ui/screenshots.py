@@ -41,6 +41,7 @@ async def _frame(window: MainWindow) -> None:
     window.refresh()
     await asyncio.sleep(0.1)
     window.refresh()
+    window.refresh_status()  # the frame timer updates it only twice a second
     await asyncio.sleep(0.05)
 
 
