@@ -15,17 +15,23 @@ from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import keyring
 import pytest
 import qasync
+from keyring.backends.fail import Keyring as FailKeyring
+from pydantic import BaseModel, SecretStr
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from terminal.app import Engine, EngineOptions
 from terminal.model.ids import InstrumentId
 from terminal.model.orders import Order, OrderStatus, OrderType, Side
+from terminal.secrets import SecretStore
+from terminal.ui.connections import ConnectDialog, secret_scope
 from terminal.ui.ladder.ladder_model import Column
 from terminal.ui.main_window import MainWindow
 from tests.data_paths import SHARED_DATA
+from tests.unit.test_secrets import memory_keyring  # noqa: F401 (a fixture)
 
 BINANCE_WS = SHARED_DATA / "ws" / "cryptofeed__BINANCE.ws.1.0"
 BINANCE_INFO = SHARED_DATA / "ref" / "cryptofeed__BINANCE.0"
@@ -270,3 +276,84 @@ def test_daily_history_shows_at_its_own_timeframe_and_live_minutes_at_the_chosen
 
     run_window(loop, tmp_path, scenario, [BINANCE_WS], [BINANCE_INFO],
                [SHARED_DATA / "ohlcv" / "backtesting.py__GOOG.csv"])
+
+
+def connection_status(window: MainWindow, plugin_id: str) -> str:
+    model = window.connections.model
+    row = next(r for r in range(model.rowCount()) if model.key_at(r) == plugin_id)
+    return str(model.row_values(row)[4])
+
+
+def test_connect_dialog_built_from_the_plugins_settings_connects_and_disconnects(
+        qtbot, loop, tmp_path):
+    """No feed at start; the replay plugin is connected from the connections panel with a
+    form generated from its settings model; a refused setting keeps the dialog open with the
+    plugin's own message and changes nothing."""
+
+    async def scenario(engine: Engine, window: MainWindow) -> None:
+        panel = window.connections
+        panel.refresh()
+        assert connection_status(window, "paper") == "connected (broker)"
+        assert connection_status(window, "replay") == "available"
+        panel.select("replay")
+        dialog = panel.open_connect_dialog()
+        assert dialog is not None
+        assert {"paths", "speed", "max_gap", "format", "instrument"} <= set(dialog.form.editors)
+        assert not dialog.remember.isVisible()  # the replay plugin has no secrets
+
+        dialog.form.set_text("paths", str(BINANCE_WS))
+        dialog.form.set_text("speed", "-3")
+        dialog.submit()
+        await until(lambda: dialog.connect_button.isEnabled(), "the refusal")
+        assert "speed" in dialog.message.text() and dialog.isVisible()
+        assert "replay" not in engine.connectors
+
+        dialog.form.set_text("speed", "max")
+        dialog.submit()
+        await until(lambda: not dialog.isVisible(), "the connection")
+        assert "replay" in engine.connectors
+        await until(lambda: len(engine.books.summary()) == 4, "the four Binance books")
+        await until(lambda: connection_status(window, "replay") == "connected",
+                    "the panel's status")
+
+        panel.select("replay")
+        panel.disconnect_selected()
+        await until(lambda: "replay" not in engine.connectors, "the disconnection")
+        await until(lambda: panel.message.text() == "replay disconnected", "the message")
+        panel.select("paper")
+        panel.disconnect_selected()  # the session's broker stays
+        await until(lambda: "broker of this session" in panel.message.text(), "the refusal")
+        assert "paper" in engine.connectors
+
+    run_window(loop, tmp_path, scenario, [])
+
+
+class BrokerSettings(BaseModel):
+    api_key: str
+    api_secret: SecretStr
+
+
+def test_secret_fields_are_masked_and_come_from_the_keyring(qtbot, memory_keyring):  # noqa: F811
+    store = SecretStore()
+    store.put(secret_scope("acme"), "api_secret", "s3cr3t-value")
+    dialog = ConnectDialog(None, "acme", BrokerSettings, lambda coro: coro.close(),  # type: ignore[arg-type]
+                           store)
+    qtbot.addWidget(dialog)
+    assert dialog.form.secret_fields == ["api_secret"]
+    secret = dialog.form.editors["api_secret"]
+    assert isinstance(secret, QLineEdit) and secret.echoMode() == QLineEdit.EchoMode.Password
+    assert secret.text() == "s3cr3t-value"  # loaded from the keyring, shown masked
+    assert dialog.remember.isChecked() and dialog.remember.isEnabled()
+
+
+def test_without_a_keyring_backend_the_dialog_says_so_and_does_not_offer_to_remember(qtbot):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    try:
+        dialog = ConnectDialog(None, "acme", BrokerSettings,  # type: ignore[arg-type]
+                               lambda coro: coro.close(), SecretStore())
+        qtbot.addWidget(dialog)
+        assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()
+        assert "keyring" in dialog.message.text().lower()
+    finally:
+        keyring.set_keyring(previous)
