@@ -16,19 +16,37 @@ from numba import njit
 F64 = npt.NDArray[np.float64]
 
 
+EMA_STATE_SIZE = 2  # last value, finite inputs seen
+RSI_STATE_SIZE = 4  # average gain, average loss, previous close, changes seen
+
+
+def ema_state() -> F64:
+    """The state an EMA starts from (see `ema_run`)."""
+    return np.array([math.nan, 0.0])
+
+
+def rsi_state() -> F64:
+    """The state an RSI starts from (see `rsi_run`)."""
+    return np.array([0.0, 0.0, math.nan, 0.0])
+
+
 @njit(cache=True, nogil=True)
-def _ema(values: F64, span: int, out: F64) -> None:  # pragma: no cover - compiled
+def ema_run(values: F64, span: int, out: F64, state: F64) -> None:  # pragma: no cover
+    """EMA of `values` into `out`, continuing from `state` and leaving the state after the
+    last value in it: running it over a series in pieces gives the same as in one go."""
     alpha = 2.0 / (span + 1.0)
-    state = math.nan
-    seen = 0
+    last = state[0]
+    seen = state[1]
     for i in range(values.shape[0]):
         x = values[i]
         if math.isnan(x):
             out[i] = math.nan
             continue
-        state = x if seen == 0 else state + alpha * (x - state)
+        last = x if seen == 0 else last + alpha * (x - last)
         seen += 1
-        out[i] = state if seen >= span else math.nan
+        out[i] = last if seen >= span else math.nan
+    state[0] = last
+    state[1] = seen
 
 
 def ema(values: F64, span: int) -> F64:
@@ -37,16 +55,17 @@ def ema(values: F64, span: int) -> F64:
     if span < 1:
         raise ValueError(f"span must be at least 1, not {span}")
     out = np.empty(len(values))
-    _ema(np.ascontiguousarray(values, dtype=np.float64), span, out)
+    ema_run(np.ascontiguousarray(values, dtype=np.float64), span, out, ema_state())
     return out
 
 
 @njit(cache=True, nogil=True)
-def _rsi(close: F64, period: int, out: F64) -> None:  # pragma: no cover - compiled
-    gain = 0.0
-    loss = 0.0
-    prev = math.nan
-    changes = 0
+def rsi_run(close: F64, period: int, out: F64, state: F64) -> None:  # pragma: no cover
+    """Wilder's RSI of `close` into `out`, continuing from `state` (see `ema_run`)."""
+    gain = state[0]
+    loss = state[1]
+    prev = state[2]
+    changes = state[3]
     for i in range(close.shape[0]):
         x = close[i]
         out[i] = math.nan
@@ -67,6 +86,10 @@ def _rsi(close: F64, period: int, out: F64) -> None:  # pragma: no cover - compi
                 total = gain + loss
                 out[i] = 50.0 if total == 0.0 else 100.0 * gain / total
         prev = x
+    state[0] = gain
+    state[1] = loss
+    state[2] = prev
+    state[3] = changes
 
 
 def rsi(close: F64, period: int = 14) -> F64:
@@ -74,5 +97,5 @@ def rsi(close: F64, period: int = 14) -> F64:
     if period < 1:
         raise ValueError(f"period must be at least 1, not {period}")
     out = np.empty(len(close))
-    _rsi(np.ascontiguousarray(close, dtype=np.float64), period, out)
+    rsi_run(np.ascontiguousarray(close, dtype=np.float64), period, out, rsi_state())
     return out

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 import numpy as np
 
 from terminal.app import Engine
-from terminal.kernels.indicators import ema, rsi
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Bar
 from terminal.services.bar_resample import BarArrays, LiveRollup, resample
+from terminal.services.running_indicator import RunningIndicator
 from terminal.ui.chart.chart_widget import ChartWidget
 
 HISTORY_BARS = 20_000  # chart bars loaded when an instrument or timeframe is chosen
@@ -35,6 +35,8 @@ class ChartSession:
         self.interval_ns = 60_000_000_000
         self.source_interval_ns: int | None = None  # live bars rolled up into the chart's
         self._rollup = LiveRollup(self.interval_ns)
+        self._emas = {span: RunningIndicator.ema(span) for span, _colour in EMA_SPANS}
+        self._rsi = RunningIndicator.rsi(14)
         chart.add_subpane(RSI_PANE)
 
     def show(self, iid: InstrumentId, interval_ns: int, recent: Iterable[Bar] = ()) -> int:
@@ -63,7 +65,7 @@ class ChartSession:
                                   float(stored.close[-1]), float(stored.volume[-1])),
                               last_fine_ts)
         self.chart.interval_ns = interval_ns
-        self.update_indicators()
+        self.update_indicators(reset=True)
         return interval_ns
 
     def _has_bars(self, iid: InstrumentId, interval_ns: int, recent: list[Bar]) -> bool:
@@ -102,11 +104,16 @@ class ChartSession:
             self.update_indicators()
         return changed
 
-    def update_indicators(self) -> None:
+    def update_indicators(self, reset: bool = False) -> None:
+        """After a new history (reset) the indicators are computed over all of it; after
+        live bars only the new and the edited last values are (O(1) per frame)."""
         close = self.chart.series.close
         for span, colour in EMA_SPANS:
-            self.chart.set_overlay(f"EMA {span}", ema(close, span), colour)
-        self.chart.set_subpane_series(RSI_PANE, "RSI 14", rsi(close, 14))
+            running = self._emas[span]
+            values = running.reset(close) if reset else running.update(close)
+            self.chart.set_overlay(f"EMA {span}", values, colour)
+        values = self._rsi.reset(close) if reset else self._rsi.update(close)
+        self.chart.set_subpane_series(RSI_PANE, "RSI 14", values)
 
     def _live_source(self, interval_ns: int) -> int | None:
         """The longest timeframe the engine builds that divides the chart's."""

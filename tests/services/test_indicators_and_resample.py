@@ -9,6 +9,7 @@ import pytest
 from plugins.replay.formats import open_recording
 from terminal.kernels.indicators import ema, rsi
 from terminal.services.bar_resample import BarArrays, resample
+from terminal.services.running_indicator import RunningIndicator
 from tests.data_paths import SHARED_DATA
 
 BTC_1M = SHARED_DATA / "ohlcv" / "freqtrade__UNITTEST_BTC-1m.json"
@@ -75,3 +76,30 @@ def test_resample_matches_pandas_and_keeps_gaps(bars, minutes):
     np.testing.assert_array_equal(ours.ts, theirs.index.as_unit("ns").asi8)
     for name in ("open", "high", "low", "close", "volume"):
         np.testing.assert_allclose(getattr(ours, name), theirs[name].to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("make, full", [
+    (lambda: RunningIndicator.ema(20), lambda v: ema(v, 20)),
+    (lambda: RunningIndicator.rsi(14), lambda v: rsi(v, 14)),
+])
+def test_running_indicator_equals_a_full_recompute_through_live_edits(bars, make, full):
+    """The real closes arrive as a live chart sees them: history first, then bars that are
+    edited several times while forming (one of them NaN for a while) and then appended."""
+    history, live = bars.close[:13000], bars.close[13000:13400]
+    running = make()
+    out = running.reset(history)
+    np.testing.assert_array_equal(out, full(history))
+    series = list(history)
+    rng = np.random.default_rng(7)
+    for k, final in enumerate(live):
+        series.append(final * (1 + rng.normal(0, 1e-3)))  # the forming bar opens
+        for _ in range(3):  # ... and ticks
+            series[-1] = math.nan if k == 5 else final * (1 + rng.normal(0, 1e-3))
+            out = running.update(np.array(series))
+        series[-1] = final
+        out = running.update(np.array(series))
+        if k % 50 == 0 or k == len(live) - 1:
+            np.testing.assert_allclose(out, full(np.array(series)), rtol=0, atol=1e-9,
+                                       equal_nan=True)
+    # a replaced, shorter history starts over
+    np.testing.assert_array_equal(running.update(history[:100]), full(history[:100]))

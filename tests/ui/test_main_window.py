@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import keyring
+import numpy as np
 import pytest
 import qasync
 from keyring.backends.fail import Keyring as FailKeyring
@@ -24,6 +25,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from terminal.app import Engine, EngineOptions
+from terminal.kernels.indicators import ema, rsi
 from terminal.model.ids import InstrumentId
 from terminal.model.orders import Order, OrderStatus, OrderType, Side
 from terminal.secrets import SecretStore
@@ -270,6 +272,10 @@ def test_daily_history_shows_at_its_own_timeframe_and_live_minutes_at_the_chosen
         assert window.chart.timeframe() == "1d"
         assert len(window.chart.series) == 2148
         assert window.chart.series.close[-1] == pytest.approx(806.19)  # 2013-03-01 close
+        close = window.chart.series.close
+        np.testing.assert_array_equal(window.chart.overlays["EMA 20"].values, ema(close, 20))
+        np.testing.assert_array_equal(window.chart.subpanes["RSI 14"].lines["RSI 14"].values,
+                                      rsi(close, 14))
         window.select_instrument(NKN)
         assert window.chart.timeframe() == "1m"
         assert len(window.chart.series) >= 1  # bars built from the capture's trades

@@ -233,8 +233,9 @@ class ChartWidget(QWidget):
         self._look += 1
 
     def set_overlay(self, name: str, values: npt.ArrayLike, color: str | None = None) -> None:
-        """An indicator line on the price pane; values[i] belongs to bar i. NaN breaks it."""
-        data = np.array(values, dtype=np.float64).ravel()
+        """An indicator line on the price pane; values[i] belongs to bar i. NaN breaks it.
+        A float64 array is kept as given, not copied (a live indicator's output view)."""
+        data = np.asarray(values, dtype=np.float64).ravel()
         item = self.overlays.get(name)
         if item is None:
             item = LineItem(data, color or self._next_colour())
@@ -272,7 +273,7 @@ class ChartWidget(QWidget):
         """A line in sub-pane `pane` (created if missing); values[i] belongs to bar i."""
         self.add_subpane(pane)
         target = self.subpanes[pane]
-        data = np.array(values, dtype=np.float64).ravel()
+        data = np.asarray(values, dtype=np.float64).ravel()
         item = target.lines.get(name)
         if item is None:
             item = LineItem(data, color or self._next_colour())
