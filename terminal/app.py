@@ -225,6 +225,7 @@ class Engine:
         if connector.data is not None:
             try:
                 await connector.data.connect()
+                await connector.data.preflight()
             except Exception as exc:
                 with contextlib.suppress(Exception):
                     await connector.data.disconnect()

@@ -7,6 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from terminal.core.errors import TerminalError
+from terminal.model.ids import InstrumentId
+
+MIN_SPEED, MAX_SPEED = 1e-3, 1e6  # beyond these a paced replay's waits overflow or vanish
+
 
 class ReplayConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -28,8 +33,18 @@ class ReplayConfig(BaseModel):
     @field_validator("speed")
     @classmethod
     def _positive(cls, value: float | str) -> float | str:
-        if isinstance(value, float) and not value > 0:
-            raise ValueError("speed must be positive or 'max'")
+        if isinstance(value, float) and not MIN_SPEED <= value <= MAX_SPEED:
+            raise ValueError(f"speed must be from {MIN_SPEED:g} to {MAX_SPEED:g}, or 'max'")
+        return value
+
+    @field_validator("instrument")
+    @classmethod
+    def _instrument_id(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                InstrumentId.parse(value)
+            except TerminalError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("format")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from plugins.replay.config import ReplayConfig
-from plugins.replay.formats import open_recording
+from plugins.replay.formats import detect_format, open_recording
 from plugins.replay.formats.base import ReadReport, ReplayEvent
 from plugins.replay.formats.cryptofeed_binance import snapshot_siblings
 from plugins.replay.formats.cryptofeed_ref import read_instrument_file
@@ -48,6 +48,16 @@ class ReplayDataClient(DataClient):
 
     async def disconnect(self) -> None:
         self._stop.set()
+
+    async def preflight(self) -> None:
+        """Every file must be a recording of a known format (sniffed, or the forced one)."""
+        if self._config.format is not None:
+            return
+        merged = {http.resolve() for path in self._config.paths
+                  if "BINANCE.ws." in path.name for http in snapshot_siblings(path)}
+        for path in self._config.paths:
+            if path.resolve() not in merged:
+                detect_format(path)  # DataError naming the file and the known formats
 
     def _dispatch_table(self, sink: MarketDataSink) -> dict[type, Callable[[Any], None]]:
         return {

@@ -112,6 +112,11 @@ class DataClient(abc.ABC):
     async def run(self) -> None:
         """Deliver events to the context's market data sink until done or disconnected."""
 
+    async def preflight(self) -> None:  # noqa: B027 - optional, no check by default
+        """Check, after connect and before run, what would only fail later (files that are
+        not recordings, credentials), raising an error that says why. A connect from the
+        running window reports it in the dialog instead of showing a dead connection."""
+
     @abc.abstractmethod
     async def disconnect(self) -> None: ...
 

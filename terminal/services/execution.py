@@ -18,7 +18,7 @@ from terminal.core.errors import InvalidTransition, OrderError, PersistenceError
 from terminal.core.topics import Kind
 from terminal.model.ids import ClientOrderIdFactory, InstrumentId
 from terminal.model.numbers import plain
-from terminal.model.orders import Order, OrderStatus
+from terminal.model.orders import Order, OrderStatus, OrderType
 from terminal.model.portfolio import Fill
 from terminal.persistence.db import Database
 from terminal.plugin_host.base import ExecutionClient
@@ -118,6 +118,9 @@ class OrderManager:
             raise OrderError(f"order {client_order_id} is {order.status.value}, not working")
         if self._broker is None:
             raise OrderError("no broker is connected")
+        if order.type is not OrderType.LIMIT:
+            raise OrderError(f"a {order.type.value} order cannot be modified; cancel it and "
+                             "place a new one")
         instrument = self._instruments.get(order.instrument_id)
         if instrument is None:
             raise OrderError(f"unknown instrument {order.instrument_id}")

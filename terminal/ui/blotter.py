@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -56,6 +57,9 @@ class Blotter(QWidget):
         model.dataChanged.connect(self._widen_if_cut)
         top = self._top = QHBoxLayout()
         top.addWidget(self.filter, 1)
+        self.status = QLabel(self)
+        self.status.setObjectName("blotterStatus")
+        top.addWidget(self.status)
         top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -76,7 +80,10 @@ class Blotter(QWidget):
         return [self.model.key_at(r) for r in sorted(rows)]
 
     def export_to(self, path: Path) -> int:
-        return self.model.export_csv(path)
+        """The rows shown (filtered, in their sort order) as CSV; the count written."""
+        rows = [self.proxy.mapToSource(self.proxy.index(r, 0)).row()
+                for r in range(self.proxy.rowCount())]
+        return self.model.export_csv(path, rows)
 
     def _fit_columns(self) -> None:
         """Columns as wide as their contents when rows come or go (not on value edits, so
@@ -101,7 +108,12 @@ class Blotter(QWidget):
         name, _ = QFileDialog.getSaveFileName(self, "Export CSV", f"{self.objectName()}.csv",
                                               "CSV files (*.csv)")
         if name:
-            self.export_to(Path(name))
+            try:
+                count = self.export_to(Path(name))
+            except OSError as exc:
+                self.status.setText(f"Export failed: {exc.strerror or exc}: {name}")
+            else:
+                self.status.setText(f"{count} rows written to {name}")
 
     def _activated(self, index: QModelIndex) -> None:
         self.row_activated.emit(self.model.key_at(self.proxy.mapToSource(index).row()))

@@ -337,8 +337,17 @@ class MainWindow(QMainWindow):
 
     def _cancel_orders(self, keys: list[object]) -> None:
         for key in keys:
-            if self.engine.orders is not None and isinstance(key, str):
-                self.engine.tasks.spawn(self.engine.orders.cancel(key), "cancel")
+            order = self.state.orders.get(key) if isinstance(key, str) else None
+            if order is not None and order.status.is_working:  # a repeat click: nothing to do
+                self.engine.tasks.spawn(self._cancel(order.client_order_id), "cancel")
+
+    async def _cancel(self, client_order_id: str) -> None:
+        if self.engine.orders is None:
+            return
+        try:
+            await self.engine.orders.cancel(client_order_id)
+        except OrderError as exc:  # it filled or was cancelled meanwhile
+            self.statusBar().showMessage(f"Cancel: {exc}", 10_000)
 
     def cancel_all(self) -> None:
         if self.engine.orders is not None:

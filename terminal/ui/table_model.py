@@ -70,11 +70,13 @@ class RowsModel(QAbstractTableModel):
                 self._rows[i] = new
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(self._headers) - 1))
 
-    def export_csv(self, path: Path) -> int:
+    def export_csv(self, path: Path, rows: Sequence[int] | None = None) -> int:
+        """Rows (indexes, in this order; all by default) as CSV with the shown text."""
+        chosen = [self._rows[i] for i in rows] if rows is not None else self._rows
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(self._headers)
-            for row in self._rows:
+            for row in chosen:
                 writer.writerow(["" if v is None else self._formatters[i](v)
                                  for i, v in enumerate(row)])
-        return len(self._rows)
+        return len(chosen)

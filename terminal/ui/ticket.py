@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
@@ -130,6 +131,11 @@ class OrderTicket(QWidget):
         inst = self.current_instrument()
         if inst is None:
             return
+        # a number too large for the grid stays as typed: the refusal comes when placed
+        with contextlib.suppress(ArithmeticError):
+            self._snap_fields(inst)
+
+    def _snap_fields(self, inst: Instrument) -> None:
         qty = _decimal(self.quantity.text())
         if qty is not None and inst.lot_size:
             self.quantity.setText(plain(inst.floor_qty(qty)))
@@ -158,6 +164,9 @@ class OrderTicket(QWidget):
             req = self.request(side, source)
         except (OrderError, ValueError) as exc:
             self._show_refusal(str(exc))
+            return
+        except ArithmeticError:  # decimal's overflow of a huge price or quantity
+            self._show_refusal("price or quantity: too large for this instrument")
             return
         self._spawn(self._place(req))
 

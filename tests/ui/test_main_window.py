@@ -363,3 +363,68 @@ def test_without_a_keyring_backend_the_dialog_says_so_and_does_not_offer_to_reme
         assert "keyring" in dialog.message.text().lower()
     finally:
         keyring.set_keyring(previous)
+
+
+def test_bad_input_is_refused_with_a_reason_and_changes_nothing(qtbot, loop, tmp_path):
+    """Found by trying to break the window: a huge price, an export to nowhere, a modify of
+    a stop order, a double cancel, and replay settings that only failed once playing."""
+
+    async def scenario(engine: Engine, window: MainWindow) -> None:
+        window.select_instrument(NKN)
+        ticket = window.ticket
+        ticket.prefill(NKN, OrderType.LIMIT, None)
+        ticket.quantity.setText("200")
+        ticket.price.setText("1e25")
+        ticket.snap_fields()  # Return in a field: left as typed, no exception
+        ticket.place(Side.BUY)
+        assert ticket.message.text() == "Refused: price or quantity: too large for this " \
+            "instrument"
+        assert not window.state.orders
+
+        ticket.prefill(NKN, OrderType.STOP, None)
+        ticket.stop.setText("0.40")
+        ticket.place(Side.BUY)
+        await until(lambda: len(window.state.orders) == 1, "the stop order")
+        (stop_order,) = window.state.orders.values()
+        window.ask_modify = lambda _order: ("300", None)
+        window.modify_order(stop_order.client_order_id)
+        await until(lambda: "cannot be modified" in window.statusBar().currentMessage(),
+                    "the modify refusal")
+        assert stop_order.quantity == Decimal("200")
+
+        window._cancel_orders([stop_order.client_order_id] * 3 + ["nope", 123, None])
+        await until(lambda: stop_order.status is OrderStatus.CANCELED, "the cancel")
+        await asyncio.sleep(0.05)
+        assert not [line for line in window.state.log if "task cancel failed" in line]
+
+        blotter = window.blotters["orders"]
+        with pytest.raises(OSError):
+            blotter.export_to(tmp_path / "no-such-folder" / "orders.csv")
+        blotter.filter.setText("stop")
+        assert blotter.export_to(tmp_path / "orders.csv") == 1  # what the filter shows
+
+    run_window(loop, tmp_path, scenario, [BINANCE_WS], [BINANCE_INFO])
+
+
+def test_replay_settings_that_would_fail_only_once_playing_are_refused_in_the_dialog(
+        qtbot, loop, tmp_path):
+    async def scenario(engine: Engine, window: MainWindow) -> None:
+        panel = window.connections
+        notes = tmp_path / "notes.txt"
+        notes.write_text("dear diary\n")
+        for settings, message in (({"paths": str(notes)}, "notes.txt"),
+                                  ({"paths": str(BINANCE_WS), "instrument": "garbage"},
+                                   "VENUE:SYMBOL"),
+                                  ({"paths": str(BINANCE_WS), "speed": "1e-300"}, "speed")):
+            panel.select("replay")
+            dialog = panel.open_connect_dialog()
+            assert dialog is not None
+            for name, text in settings.items():
+                dialog.form.set_text(name, text)
+            dialog.submit()
+            await until(lambda d=dialog: d.connect_button.isEnabled(), "the refusal")
+            assert message in dialog.message.text() and dialog.isVisible()
+            assert "replay" not in engine.connectors
+            dialog.reject()
+
+    run_window(loop, tmp_path, scenario, [])
