@@ -3,15 +3,22 @@
 A NaN close (a bar with no trade) leaves the indicator's state untouched and its output NaN
 at that bar, so the line breaks there and carries on after; it never turns the rest of the
 series into NaN.
+
+The other indicators live beside this module, one family each: `trend` (SMA, WMA, TA-Lib
+EMA, MACD), `momentum` (stochastic), `directional` (ADX, +DI, -DI), `volatility` (ATR,
+Bollinger Bands, z-score) and `volume` (OBV, VWAP).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from numba import njit
+
+from terminal.kernels.trend import ema_talib
 
 F64 = npt.NDArray[np.float64]
 
@@ -49,11 +56,18 @@ def ema_run(values: F64, span: int, out: F64, state: F64) -> None:  # pragma: no
     state[1] = seen
 
 
-def ema(values: F64, span: int) -> F64:
-    """Exponential moving average, alpha = 2 / (span + 1), seeded with the first value, NaN
-    for the first `span - 1` values (pandas `ewm(span, adjust=False, min_periods=span)`)."""
+def ema(values: F64, span: int, seed: Literal["first", "sma"] = "first") -> F64:
+    """Exponential moving average, alpha = 2 / (span + 1), NaN for the first `span - 1`
+    values. Seeded with the first value by default, as the chart has always drawn it
+    (pandas `ewm(span, adjust=False, min_periods=span)`); `seed="sma"` seeds with the mean
+    of the first `span` values like TA-Lib (`terminal.kernels.trend.ema_talib`). The two
+    converge as the seed's weight decays."""
     if span < 1:
         raise ValueError(f"span must be at least 1, not {span}")
+    if seed == "sma":
+        return ema_talib(values, span)
+    if seed != "first":
+        raise ValueError(f"seed must be 'first' or 'sma', not {seed!r}")
     out = np.empty(len(values))
     ema_run(np.ascontiguousarray(values, dtype=np.float64), span, out, ema_state())
     return out

@@ -1,0 +1,201 @@
+"""Moving averages and MACD on float64 arrays (numba, cached), matching TA-Lib.
+
+Every kernel `*_run` continues from a state array (made by its `*_state` function) and
+leaves the state after its last input there, so running it over a series in pieces, even
+one bar at a time, gives exactly what one run over the whole series gives. Windowed state
+holds the window's last inputs, so it stays O(window).
+
+NaN policy: a NaN input is a gap, not a reset. It leaves the state untouched and gives NaN
+at that bar; the window is made of the finite inputs, so the bar after a gap is finite again
+as soon as the window has enough of them. Warm-up bars are NaN.
+
+Seeding follows TA-Lib: `ema_talib` (and the averages inside MACD) start from the simple
+mean of the first `span` inputs. `terminal.kernels.indicators.ema` keeps the chart's
+pandas-like seed (the first input) unless asked for `seed="sma"`. MACD reproduces TA-Lib's
+own detail that the fast average is seeded over the `fast` inputs that end where the slow
+one is first defined, so both start on the same bar.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from terminal.kernels._window import (
+    F64,
+    check_period,
+    contiguous,
+    push_mean,
+    sum_window_size,
+)
+
+
+def sma_state(period: int) -> F64:
+    return np.zeros(sum_window_size(period))
+
+
+@njit(cache=True, nogil=True)
+def sma_run(values: F64, period: int, out: F64, state: F64) -> None:  # pragma: no cover
+    for i in range(values.shape[0]):
+        x = values[i]
+        out[i] = math.nan if math.isnan(x) else push_mean(state, 0, period, x)
+
+
+def sma(values: F64, period: int = 30) -> F64:
+    """Simple moving average (TA-Lib SMA, default period 30)."""
+    check_period("period", period)
+    out = np.empty(len(values))
+    sma_run(contiguous(values), period, out, sma_state(period))
+    return out
+
+
+_WMA_HEADER = 4  # weighted sum, plain sum, the input leaving the window, inputs seen
+
+
+def wma_state(period: int) -> F64:
+    return np.zeros(_WMA_HEADER + period)
+
+
+@njit(cache=True, nogil=True)
+def wma_run(values: F64, period: int, out: F64, state: F64) -> None:  # pragma: no cover
+    n = period
+    divider = float((n * (n + 1)) >> 1)
+    weighted = state[0]
+    plain = state[1]
+    leaving = state[2]
+    seen = int(state[3])
+    for i in range(values.shape[0]):
+        x = values[i]
+        if math.isnan(x):
+            out[i] = math.nan
+            continue
+        # weights n..1 from newest to oldest, kept as a weighted and a plain running sum
+        state[_WMA_HEADER + seen % n] = x
+        if seen < n - 1:
+            plain += x
+            weighted += x * (seen + 1)
+            out[i] = math.nan
+        else:
+            plain += x
+            plain -= leaving
+            weighted += x * n
+            leaving = state[_WMA_HEADER + (seen + 1) % n]
+            out[i] = weighted / divider
+            weighted -= plain
+        seen += 1
+    state[0] = weighted
+    state[1] = plain
+    state[2] = leaving
+    state[3] = seen
+
+
+def wma(values: F64, period: int = 30) -> F64:
+    """Linearly weighted moving average (TA-Lib WMA, default period 30)."""
+    check_period("period", period)
+    out = np.empty(len(values))
+    wma_run(contiguous(values), period, out, wma_state(period))
+    return out
+
+
+EMA_TALIB_STATE_SIZE = 2  # running sum then average, inputs seen
+
+
+def ema_talib_state() -> F64:
+    return np.zeros(EMA_TALIB_STATE_SIZE)
+
+
+@njit(cache=True, nogil=True)
+def _ema_step(state: F64, off: int, span: int, k: float, x: float) -> float:  # pragma: no cover
+    """One input into the SMA-seeded EMA at state[off:off + 2]; NaN during warm-up."""
+    seen = state[off + 1] + 1.0
+    state[off + 1] = seen
+    if seen < span:
+        state[off] += x
+        return math.nan
+    if seen == span:
+        value = (state[off] + x) / span
+    else:
+        prev = state[off]
+        value = ((x - prev) * k) + prev
+    state[off] = value
+    return float(value)
+
+
+@njit(cache=True, nogil=True)
+def ema_talib_run(values: F64, span: int, out: F64, state: F64) -> None:  # pragma: no cover
+    k = 2.0 / (span + 1.0)
+    for i in range(values.shape[0]):
+        x = values[i]
+        out[i] = math.nan if math.isnan(x) else _ema_step(state, 0, span, k, x)
+
+
+def ema_talib(values: F64, span: int = 30) -> F64:
+    """EMA seeded with the mean of the first `span` inputs (TA-Lib EMA)."""
+    check_period("span", span)
+    out = np.empty(len(values))
+    ema_talib_run(contiguous(values), span, out, ema_talib_state())
+    return out
+
+
+MACD_STATE_SIZE = 7  # fast EMA (2), slow EMA (2), signal EMA (2), inputs seen
+
+
+def macd_state() -> F64:
+    return np.zeros(MACD_STATE_SIZE)
+
+
+@njit(cache=True, nogil=True)
+def macd_run(values: F64, fast: int, slow: int, signal: int, line: F64, sig: F64,
+             hist: F64, state: F64) -> None:  # pragma: no cover
+    """`fast` <= `slow` (the wrapper swaps them like TA-Lib)."""
+    k_fast = 2.0 / (fast + 1.0)
+    k_slow = 2.0 / (slow + 1.0)
+    k_signal = 2.0 / (signal + 1.0)
+    fast_from = slow - fast  # the fast EMA's first input, so both are defined on one bar
+    for i in range(values.shape[0]):
+        x = values[i]
+        line[i] = math.nan
+        sig[i] = math.nan
+        hist[i] = math.nan
+        if math.isnan(x):
+            continue
+        seen = int(state[6])
+        state[6] = seen + 1
+        slow_value = _ema_step(state, 2, slow, k_slow, x)
+        if seen < fast_from:
+            continue
+        fast_value = _ema_step(state, 0, fast, k_fast, x)
+        if math.isnan(slow_value):
+            continue
+        m = fast_value - slow_value
+        line[i] = m
+        s = _ema_step(state, 4, signal, k_signal, m)
+        if not math.isnan(s):
+            sig[i] = s
+            hist[i] = m - s
+
+
+class Macd(NamedTuple):
+    line: F64
+    signal: F64
+    hist: F64
+
+
+def macd(values: F64, fast: int = 12, slow: int = 26, signal: int = 9) -> Macd:
+    """MACD line (fast EMA - slow EMA), its signal EMA and the histogram (TA-Lib MACD).
+
+    The line is defined from bar slow - 1; TA-Lib shows it only from the signal's first bar
+    (slow + signal - 2), where the values are the same."""
+    check_period("fast", fast, 2)
+    check_period("slow", slow, 2)
+    check_period("signal", signal)
+    if slow < fast:
+        fast, slow = slow, fast
+    n = len(values)
+    out = Macd(np.empty(n), np.empty(n), np.empty(n))
+    macd_run(contiguous(values), fast, slow, signal, *out, macd_state())
+    return out
+
