@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         self.docks["Working orders"].raise_()
         self.resize(1680, 1000)
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        self.resizeDocks([self.docks["Watchlist"], self.docks["Order book"]], [330, 430],
+        self.resizeDocks([self.docks["Watchlist"], self.docks["Order book"]], [370, 430],
                          horizontal)
         self.resizeDocks([self.docks["Watchlist"], self.docks["Depth"]], [420, 280], vertical)
         self.resizeDocks([self.docks["Order book"], self.docks["Order ticket"]], [560, 260],

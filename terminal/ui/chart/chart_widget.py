@@ -101,6 +101,7 @@ class ChartWidget(QWidget):
         self.hline.setVisible(False)
         self.hline.setZValue(50)
         self.price.plot.addItem(self.hline, ignoreBounds=True)
+        self._readout_lines = 1
         self.readout = QLabel(self.graphics)
         self.readout.setObjectName("chartReadout")
         self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -514,7 +515,7 @@ class ChartWidget(QWidget):
         """Top left of the price pane, as wide as the pane without its axis (a repaint of
         the read-out then never touches the axis)."""
         width = self.graphics.width() - self._axis_width - 16
-        height = QFontMetrics(self.readout.font()).height() + 4
+        height = QFontMetrics(self.readout.font()).height() * self._readout_lines + 4
         self.readout.setGeometry(8, 4, max(width, 50), height)
 
     def _hide_crosshair(self) -> None:
@@ -533,14 +534,22 @@ class ChartWidget(QWidget):
         self.readout.setProperty("plain", text)
         up = len(fields) > 4 and self.series.close[i] >= self.series.open[i]
         colour = self.style_.up if up else self.style_.down
-        parts = []
+        bar_parts, overlay_parts = [], []
         for name, value in fields:
             if not name:
-                parts.append(f"<span>{value}</span>")
+                bar_parts.append(f"<span>{value}</span>")
+            elif name in BAR_FIELDS:
+                bar_parts.append(f"{name} <span style='color:{colour}'>{value}</span>")
             else:
-                c = colour if name in BAR_FIELDS else self._overlay_colour(name)
-                parts.append(f"{name} <span style='color:{c}'>{value}</span>")
-        self.readout.setText("&nbsp;&nbsp;".join(parts))
+                c = self._overlay_colour(name)
+                overlay_parts.append(f"{name} <span style='color:{c}'>{value}</span>")
+        lines = ["&nbsp;&nbsp;".join(bar_parts)]
+        if overlay_parts:  # a line of their own: a narrow chart would cut them off
+            lines.append("&nbsp;&nbsp;".join(overlay_parts))
+        if len(lines) != self._readout_lines:
+            self._readout_lines = len(lines)
+            self._place_readout()
+        self.readout.setText("<br>".join(lines))
 
     def _overlay_colour(self, name: str) -> str:
         item = self.overlays.get(name)
