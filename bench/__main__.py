@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from bench import bar_insert, book_apply, chart_frame, loop_stalls, replay_throughput
+from bench import (
+    bar_insert,
+    book_apply,
+    chart_frame,
+    indicators,
+    loop_stalls,
+    replay_throughput,
+)
 
 
 def main() -> None:
@@ -14,6 +21,7 @@ def main() -> None:
     bar_insert.main()
     chart_frame.main()
     loop_stalls.main()
+    indicators.main()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Ring-buffer helpers shared by the windowed kernels (numba, cached).
 
 A window of `n` recent inputs lives in a kernel's state array at `off`: the running sum,
-the count of inputs pushed, then the `n` inputs themselves. The running sum is updated in
+the count of inputs pushed (it stops at `n`), the slot of the next input, then the `n`
+inputs themselves (a ring; the slot wraps by comparison, an integer modulo per bar cost
+more than the rest of an SMA). The running sum is updated in
 the order TA-Lib uses (add the newest, read, subtract the oldest), so the sums and the
 values read from them are bit-for-bit those of TA-Lib's SMA.
 """
@@ -16,7 +18,7 @@ from numba import njit
 
 F64 = npt.NDArray[np.float64]
 
-SUM_WINDOW_HEADER = 2  # running sum, inputs pushed
+SUM_WINDOW_HEADER = 3  # running sum, inputs pushed (up to n), next slot
 
 
 def sum_window_size(n: int) -> int:
@@ -26,25 +28,36 @@ def sum_window_size(n: int) -> int:
 @njit(cache=True, nogil=True)
 def push_mean(state: F64, off: int, n: int, x: float) -> float:  # pragma: no cover
     """Push `x`; the mean of the last `n` inputs, NaN until there are `n`."""
-    seen = int(state[off + 1])
-    state[off + SUM_WINDOW_HEADER + seen % n] = x
+    seen = state[off + 1]
+    pos = int(state[off + 2])
+    state[off + SUM_WINDOW_HEADER + pos] = x
+    pos += 1
+    if pos == n:
+        pos = 0
     total = state[off] + x
     mean = math.nan
-    if seen + 1 >= n:
+    if seen + 1.0 >= n:
         mean = total / n
-        total -= state[off + SUM_WINDOW_HEADER + (seen + 1) % n]
+        total -= state[off + SUM_WINDOW_HEADER + pos]  # the oldest, overwritten next
+    else:
+        state[off + 1] = seen + 1.0
     state[off] = total
-    state[off + 1] = seen + 1
+    state[off + 2] = pos
     return mean
 
 
 @njit(cache=True, nogil=True)
-def push_plain(state: F64, off: int, n: int, x: float) -> int:  # pragma: no cover
-    """Push `x` into a window without a sum (slot `off` unused); returns inputs pushed."""
-    seen = int(state[off + 1])
-    state[off + SUM_WINDOW_HEADER + seen % n] = x
-    state[off + 1] = seen + 1
-    return seen + 1
+def push_plain(state: F64, off: int, n: int, x: float) -> bool:  # pragma: no cover
+    """Push `x` into a window without a sum (slot `off` unused); whether it is full."""
+    seen = state[off + 1]
+    pos = int(state[off + 2])
+    state[off + SUM_WINDOW_HEADER + pos] = x
+    pos += 1
+    state[off + 2] = 0 if pos == n else pos
+    if seen + 1.0 >= n:
+        return True
+    state[off + 1] = seen + 1.0
+    return False
 
 
 @njit(cache=True, nogil=True)

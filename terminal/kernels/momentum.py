@@ -48,7 +48,7 @@ def stoch_run(high: F64, low: F64, close: F64, fastk: int, slowk: int, slowd: in
         if math.isnan(h) or math.isnan(lo) or math.isnan(c):
             continue
         push_plain(state, low_at, fastk, lo)
-        if push_plain(state, 0, fastk, h) < fastk:
+        if not push_plain(state, 0, fastk, h):
             continue
         lowest = window_min(state, low_at, fastk)
         diff = (window_max(state, 0, fastk) - lowest) / 100.0
