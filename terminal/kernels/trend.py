@@ -26,9 +26,9 @@ from numba import njit
 
 from terminal.kernels._window import (
     F64,
+    SUM_WINDOW_HEADER,
     check_period,
     contiguous,
-    push_mean,
     sum_window_size,
 )
 
@@ -39,9 +39,32 @@ def sma_state(period: int) -> F64:
 
 @njit(cache=True, nogil=True)
 def sma_run(values: F64, period: int, out: F64, state: F64) -> None:  # pragma: no cover
+    # push_mean's layout, with the sums in locals: a store and reload of the running sum
+    # per bar would sit on its dependency chain
+    n = period
+    total = state[0]
+    seen = state[1]
+    pos = int(state[2])
+    ring = state[SUM_WINDOW_HEADER:SUM_WINDOW_HEADER + n]
     for i in range(values.shape[0]):
         x = values[i]
-        out[i] = math.nan if math.isnan(x) else push_mean(state, 0, period, x)
+        if math.isnan(x):
+            out[i] = math.nan
+            continue
+        ring[pos] = x
+        pos += 1
+        if pos == n:
+            pos = 0
+        total += x
+        if seen + 1.0 >= n:
+            out[i] = total / n
+            total -= ring[pos]
+        else:
+            seen += 1.0
+            out[i] = math.nan
+    state[0] = total
+    state[1] = seen
+    state[2] = pos
 
 
 def sma(values: F64, period: int = 30) -> F64:
@@ -127,9 +150,26 @@ def _ema_step(state: F64, off: int, span: int, k: float, x: float) -> float:  # 
 @njit(cache=True, nogil=True)
 def ema_talib_run(values: F64, span: int, out: F64, state: F64) -> None:  # pragma: no cover
     k = 2.0 / (span + 1.0)
+    value = state[0]
+    seen = state[1]
     for i in range(values.shape[0]):
         x = values[i]
-        out[i] = math.nan if math.isnan(x) else _ema_step(state, 0, span, k, x)
+        if math.isnan(x):
+            out[i] = math.nan
+            continue
+        if seen >= span:
+            value = ((x - value) * k) + value
+            out[i] = value
+            continue
+        seen += 1.0
+        if seen < span:
+            value += x
+            out[i] = math.nan
+        else:
+            value = (value + x) / span
+            out[i] = value
+    state[0] = value
+    state[1] = seen
 
 
 def ema_talib(values: F64, span: int = 30) -> F64:

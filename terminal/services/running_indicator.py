@@ -14,6 +14,15 @@ import numpy as np
 import numpy.typing as npt
 
 from terminal.kernels.indicators import ema_run, ema_state, rsi_run, rsi_state
+from terminal.kernels.trend import (
+    ema_talib_run,
+    ema_talib_state,
+    sma_run,
+    sma_state,
+    wma_run,
+    wma_state,
+)
+from terminal.kernels.volatility import moments_state, zscore_run
 
 F64 = npt.NDArray[np.float64]
 Run = Callable[[F64, F64, F64], None]  # (values, out, state) -> None; state updated in place
@@ -39,6 +48,28 @@ class RunningIndicator:
         if period < 1:
             raise ValueError(f"period must be at least 1, not {period}")
         return cls(lambda v, out, st: rsi_run(v, period, out, st), rsi_state)
+
+    @classmethod
+    def ema_talib(cls, span: int) -> RunningIndicator:
+        """EMA seeded with the mean of the first `span` values (TA-Lib)."""
+        _check(span)
+        return cls(lambda v, out, st: ema_talib_run(v, span, out, st), ema_talib_state)
+
+    @classmethod
+    def sma(cls, period: int) -> RunningIndicator:
+        _check(period)
+        return cls(lambda v, out, st: sma_run(v, period, out, st), lambda: sma_state(period))
+
+    @classmethod
+    def wma(cls, period: int) -> RunningIndicator:
+        _check(period)
+        return cls(lambda v, out, st: wma_run(v, period, out, st), lambda: wma_state(period))
+
+    @classmethod
+    def zscore(cls, period: int) -> RunningIndicator:
+        _check(period)
+        return cls(lambda v, out, st: zscore_run(v, period, out, st),
+                   lambda: moments_state(period))
 
     def reset(self, values: F64) -> F64:
         """A new series: the whole output (a view; later updates write into it)."""
@@ -72,3 +103,8 @@ class RunningIndicator:
         grown = np.empty(max(n + n // 2, 1024))
         grown[:self._n] = self._out[:self._n]
         self._out = grown
+
+
+def _check(period: int) -> None:
+    if period < 1:
+        raise ValueError(f"period must be at least 1, not {period}")

@@ -16,6 +16,7 @@ import talib
 from plugins.replay.formats import open_recording
 from terminal.kernels import directional, momentum, trend, volatility, volume
 from terminal.kernels.indicators import ema, rsi
+from terminal.services.running_indicator import RunningIndicator
 from tests.data_paths import SHARED_DATA
 
 OHLCV = SHARED_DATA / "ohlcv"
@@ -291,3 +292,30 @@ def test_macd_swaps_fast_and_slow_like_talib() -> None:
     close = load("backtrader__orcl-1995-2014.txt").close
     swapped = trend.macd(close, 26, 12, 9)
     np.testing.assert_array_equal(swapped.hist, trend.macd(close).hist)
+
+
+@pytest.mark.parametrize("make, full", [
+    (lambda: RunningIndicator.sma(30), lambda v: trend.sma(v, 30)),
+    (lambda: RunningIndicator.wma(30), lambda v: trend.wma(v, 30)),
+    (lambda: RunningIndicator.ema_talib(30), lambda v: trend.ema_talib(v, 30)),
+    (lambda: RunningIndicator.zscore(20), lambda v: volatility.zscore(v, 20)),
+])
+def test_running_windowed_indicators_follow_live_edits(
+        make: Callable[[], RunningIndicator], full: Callable[[np.ndarray], np.ndarray]) -> None:
+    """History, then forming bars edited a few times (once to NaN) and then kept: the
+    running output equals a recompute of the whole series after every edit."""
+    close = load("backtesting.py__GOOG.csv").close
+    running = make()
+    np.testing.assert_array_equal(running.reset(close[:2000]), full(close[:2000]))
+    series = list(close[:2000])
+    rng = np.random.default_rng(11)
+    for k, final in enumerate(close[2000:2100]):
+        series.append(final)
+        for _ in range(3):
+            series[-1] = math.nan if k == 7 else final * (1 + rng.normal(0, 1e-3))
+            np.testing.assert_array_equal(running.update(np.array(series)),
+                                          full(np.array(series)))
+        series[-1] = final
+        np.testing.assert_array_equal(running.update(np.array(series)), full(np.array(series)))
+    with pytest.raises(ValueError):
+        RunningIndicator.sma(0)
