@@ -123,53 +123,58 @@ def wma(values: F64, period: int = 30) -> F64:
     return out
 
 
-EMA_TALIB_STATE_SIZE = 2  # running sum then average, inputs seen
+EMA_TALIB_STATE_SIZE = 4  # running sum then average, inputs seen, the average and the input
+# one input before (the two-step form below)
 
 
 def ema_talib_state() -> F64:
     return np.zeros(EMA_TALIB_STATE_SIZE)
 
 
-@njit(cache=True, nogil=True)
-def _ema_step(state: F64, off: int, span: int, k: float, x: float) -> float:  # pragma: no cover
-    """One input into the SMA-seeded EMA at state[off:off + 2]; NaN during warm-up."""
-    seen = state[off + 1] + 1.0
-    state[off + 1] = seen
+@njit(cache=True, nogil=True, inline="always")
+def _ema_next(x: float, value: float, value2: float, x1: float, seen: float, span: int,
+              k: float, c: float, ck: float
+              ) -> tuple[float, float, float, float, float]:  # pragma: no cover
+    """One input into the SMA-seeded EMA: (output, value, value2, x1, seen) after it; the
+    output is NaN during warm-up.
+
+    The step v = (x - v) * k + v, twice, is v = v2 + (k * (x - v2) + c * k * (x1 - v2))
+    (c = 1 - k) from the average and the input one input before: the dependency chain,
+    which bounds an EMA's speed, is two thirds as long per input, and a constant input is
+    still its own average exactly."""
+    if seen > span:
+        v = value2 + (k * (x - value2) + ck * (x1 - value2))
+        return v, v, value, x, seen
+    seen += 1.0
     if seen < span:
-        state[off] += x
-        return math.nan
+        return math.nan, value + x, value2, x1, seen
     if seen == span:
-        value = (state[off] + x) / span
-    else:
-        prev = state[off]
-        value = ((x - prev) * k) + prev
-    state[off] = value
-    return float(value)
+        v = (value + x) / span
+        return v, v, value2, x1, seen
+    v = c * value + k * x
+    return v, v, value, x, seen
 
 
 @njit(cache=True, nogil=True)
 def ema_talib_run(values: F64, span: int, out: F64, state: F64) -> None:  # pragma: no cover
     k = 2.0 / (span + 1.0)
+    c = 1.0 - k
+    ck = c * k
     value = state[0]
     seen = state[1]
+    value2 = state[2]
+    x1 = state[3]
     for i in range(values.shape[0]):
         x = values[i]
         if math.isnan(x):
             out[i] = math.nan
             continue
-        if seen >= span:
-            value = ((x - value) * k) + value
-            out[i] = value
-            continue
-        seen += 1.0
-        if seen < span:
-            value += x
-            out[i] = math.nan
-        else:
-            value = (value + x) / span
-            out[i] = value
+        out[i], value, value2, x1, seen = _ema_next(x, value, value2, x1, seen, span, k, c,
+                                                    ck)
     state[0] = value
     state[1] = seen
+    state[2] = value2
+    state[3] = x1
 
 
 def ema_talib(values: F64, span: int = 30) -> F64:
@@ -180,7 +185,7 @@ def ema_talib(values: F64, span: int = 30) -> F64:
     return out
 
 
-MACD_STATE_SIZE = 7  # fast EMA (2), slow EMA (2), signal EMA (2), inputs seen
+MACD_STATE_SIZE = 3 * EMA_TALIB_STATE_SIZE + 1  # fast, slow and signal EMA, inputs seen
 
 
 def macd_state() -> F64:
@@ -191,31 +196,50 @@ def macd_state() -> F64:
 def macd_run(values: F64, fast: int, slow: int, signal: int, line: F64, sig: F64,
              hist: F64, state: F64) -> None:  # pragma: no cover
     """`fast` <= `slow` (the wrapper swaps them like TA-Lib)."""
-    k_fast = 2.0 / (fast + 1.0)
-    k_slow = 2.0 / (slow + 1.0)
-    k_signal = 2.0 / (signal + 1.0)
+    kf = 2.0 / (fast + 1.0)
+    cf = 1.0 - kf
+    ks = 2.0 / (slow + 1.0)
+    cs = 1.0 - ks
+    kg = 2.0 / (signal + 1.0)
+    cg = 1.0 - kg
+    ckf, cks, ckg = cf * kf, cs * ks, cg * kg
     fast_from = slow - fast  # the fast EMA's first input, so both are defined on one bar
+    f_v, f_seen, f_v2, f_x1 = state[0], state[1], state[2], state[3]
+    s_v, s_seen, s_v2, s_x1 = state[4], state[5], state[6], state[7]
+    g_v, g_seen, g_v2, g_x1 = state[8], state[9], state[10], state[11]
+    seen = int(state[12])
     for i in range(values.shape[0]):
         x = values[i]
-        line[i] = math.nan
-        sig[i] = math.nan
-        hist[i] = math.nan
         if math.isnan(x):
+            line[i] = math.nan
+            sig[i] = math.nan
+            hist[i] = math.nan
             continue
-        seen = int(state[6])
-        state[6] = seen + 1
-        slow_value = _ema_step(state, 2, slow, k_slow, x)
-        if seen < fast_from:
+        seen += 1
+        slow_value, s_v, s_v2, s_x1, s_seen = _ema_next(x, s_v, s_v2, s_x1, s_seen, slow, ks,
+                                                        cs, cks)
+        if seen <= fast_from:
+            line[i] = math.nan
+            sig[i] = math.nan
+            hist[i] = math.nan
             continue
-        fast_value = _ema_step(state, 0, fast, k_fast, x)
+        fast_value, f_v, f_v2, f_x1, f_seen = _ema_next(x, f_v, f_v2, f_x1, f_seen, fast, kf,
+                                                        cf, ckf)
         if math.isnan(slow_value):
+            line[i] = math.nan
+            sig[i] = math.nan
+            hist[i] = math.nan
             continue
         m = fast_value - slow_value
         line[i] = m
-        s = _ema_step(state, 4, signal, k_signal, m)
-        if not math.isnan(s):
-            sig[i] = s
-            hist[i] = m - s
+        s, g_v, g_v2, g_x1, g_seen = _ema_next(m, g_v, g_v2, g_x1, g_seen, signal, kg, cg,
+                                               ckg)
+        sig[i] = s
+        hist[i] = m - s
+    state[0], state[1], state[2], state[3] = f_v, f_seen, f_v2, f_x1
+    state[4], state[5], state[6], state[7] = s_v, s_seen, s_v2, s_x1
+    state[8], state[9], state[10], state[11] = g_v, g_seen, g_v2, g_x1
+    state[12] = seen
 
 
 class Macd(NamedTuple):
