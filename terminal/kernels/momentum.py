@@ -20,11 +20,7 @@ from terminal.kernels._window import (
     SUM_WINDOW_HEADER,
     check_period,
     contiguous,
-    push_mean,
-    push_plain,
     sum_window_size,
-    window_max,
-    window_min,
 )
 
 
@@ -36,28 +32,76 @@ def stoch_state(fastk: int = 5, slowk: int = 3, slowd: int = 3) -> F64:
 @njit(cache=True, nogil=True)
 def stoch_run(high: F64, low: F64, close: F64, fastk: int, slowk: int, slowd: int,
               out_k: F64, out_d: F64, state: F64) -> None:  # pragma: no cover
+    # the layout of push_plain (highs, lows) and push_mean (fast %K, slow %K) windows, with
+    # the counters and sums in locals for the loop
     low_at = SUM_WINDOW_HEADER + fastk  # state: highs, lows, fast %K, slow %K windows
     k_at = 2 * low_at
     d_at = k_at + SUM_WINDOW_HEADER + slowk
+    highs = state[SUM_WINDOW_HEADER:low_at]
+    lows = state[low_at + SUM_WINDOW_HEADER:k_at]
+    ks = state[k_at + SUM_WINDOW_HEADER:d_at]
+    ds = state[d_at + SUM_WINDOW_HEADER:d_at + SUM_WINDOW_HEADER + slowd]
+    w_seen = state[1]
+    w_pos = int(state[2])
+    k_total, k_seen, k_pos = state[k_at], state[k_at + 1], int(state[k_at + 2])
+    d_total, d_seen, d_pos = state[d_at], state[d_at + 1], int(state[d_at + 2])
     for i in range(high.shape[0]):
         h = high[i]
         lo = low[i]
         c = close[i]
-        out_k[i] = math.nan
-        out_d[i] = math.nan
         if math.isnan(h) or math.isnan(lo) or math.isnan(c):
+            out_k[i] = math.nan
+            out_d[i] = math.nan
             continue
-        push_plain(state, low_at, fastk, lo)
-        if not push_plain(state, 0, fastk, h):
+        highs[w_pos] = h
+        lows[w_pos] = lo
+        w_pos += 1
+        if w_pos == fastk:
+            w_pos = 0
+        if w_seen + 1.0 < fastk:
+            w_seen += 1.0
+            out_k[i] = math.nan
+            out_d[i] = math.nan
             continue
-        lowest = window_min(state, low_at, fastk)
-        diff = (window_max(state, 0, fastk) - lowest) / 100.0
+        lowest = lows[0]
+        highest = highs[0]
+        for j in range(1, fastk):
+            v = lows[j]
+            if v < lowest:
+                lowest = v
+            v = highs[j]
+            if v > highest:
+                highest = v
+        diff = (highest - lowest) / 100.0
         fast = (c - lowest) / diff if diff != 0.0 else 0.0
-        k = push_mean(state, k_at, slowk, fast)
-        if math.isnan(k):
+        ks[k_pos] = fast
+        k_pos += 1
+        if k_pos == slowk:
+            k_pos = 0
+        k_total += fast
+        if k_seen + 1.0 < slowk:
+            k_seen += 1.0
+            out_k[i] = math.nan
+            out_d[i] = math.nan
             continue
+        k = k_total / slowk
+        k_total -= ks[k_pos]
         out_k[i] = k
-        out_d[i] = push_mean(state, d_at, slowd, k)
+        ds[d_pos] = k
+        d_pos += 1
+        if d_pos == slowd:
+            d_pos = 0
+        d_total += k
+        if d_seen + 1.0 < slowd:
+            d_seen += 1.0
+            out_d[i] = math.nan
+            continue
+        out_d[i] = d_total / slowd
+        d_total -= ds[d_pos]
+    state[1] = state[low_at + 1] = w_seen
+    state[2] = state[low_at + 2] = w_pos
+    state[k_at], state[k_at + 1], state[k_at + 2] = k_total, k_seen, k_pos
+    state[d_at], state[d_at + 1], state[d_at + 2] = d_total, d_seen, d_pos
 
 
 class Stoch(NamedTuple):

@@ -90,13 +90,18 @@ def wma_run(values: F64, period: int, out: F64, state: F64) -> None:  # pragma: 
     plain = state[1]
     leaving = state[2]
     seen = int(state[3])
+    ring = state[_WMA_HEADER:_WMA_HEADER + n]
+    pos = seen % n  # the slot of the next input; it wraps by comparison in the loop
     for i in range(values.shape[0]):
         x = values[i]
         if math.isnan(x):
             out[i] = math.nan
             continue
         # weights n..1 from newest to oldest, kept as a weighted and a plain running sum
-        state[_WMA_HEADER + seen % n] = x
+        ring[pos] = x
+        pos += 1
+        if pos == n:
+            pos = 0
         if seen < n - 1:
             plain += x
             weighted += x * (seen + 1)
@@ -105,7 +110,7 @@ def wma_run(values: F64, period: int, out: F64, state: F64) -> None:  # pragma: 
             plain += x
             plain -= leaving
             weighted += x * n
-            leaving = state[_WMA_HEADER + (seen + 1) % n]
+            leaving = ring[pos]
             out[i] = weighted / divider
             weighted -= plain
         seen += 1
