@@ -142,6 +142,7 @@ def _moments_run(values: F64, n: int, zscore: bool, dev_up: float, dev_down: flo
     since = int(state[at + 4])
     peak = state[at + 5]
     exact_every = n if n > _EXACT_EVERY else _EXACT_EVERY
+    inv_n = 1.0 / n
     for i in range(values.shape[0]):
         x = values[i]
         if math.isnan(x):
@@ -192,7 +193,7 @@ def _moments_run(values: F64, n: int, zscore: bool, dev_up: float, dev_down: flo
                 since = 0
         seen = n
         prev_mean = mean
-        dev = math.sqrt(m2 / n)
+        dev = math.sqrt(m2 * inv_n)
         if zscore:
             out0[i] = (x - mean) / dev if dev > 0.0 else 0.0
         else:
