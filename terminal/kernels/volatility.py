@@ -17,9 +17,8 @@ The rounding left is that of the running mean times the inputs' moves: relative 
 deviation it is about 1e-12 on daily stocks, and on the real files at worst about 1e-9 for
 20 bars and 5e-8 for 5 bars where the whole window moved by a tick or two (minute FX).
 The z-score carries that relative error; next to the price (the bands) it is below 1e-12.
-A window
-whose inputs are all equal has deviation exactly 0 (found by counting equal inputs in a
-row), not a rounding residue. The z-score is (input - window mean) / deviation, and 0.0
+A window whose inputs are all equal has deviation exactly 0 (found by counting equal
+inputs in a row), not a rounding residue. The z-score is (input - window mean) / deviation, and 0.0
 where the deviation is 0 (the input is then the mean): never a division by zero.
 """
 
