@@ -36,7 +36,7 @@ from terminal.services.instruments import InstrumentService
 from terminal.services.market_data import MarketDataService
 from terminal.services.portfolio import Portfolio
 from terminal.services.recorder import Recorder
-from terminal.services.risk import RiskGate
+from terminal.services.risk import RiskEngine
 from terminal.services.timeframes import parse_timeframe
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class Engine:
         account = Account(options.broker_settings.get("account_id", "paper"), "USD",
                           {k: Decimal(v) for k, v in options.starting_balances.items()})
         self.portfolio = Portfolio(account)
-        self.risk = RiskGate()
+        self.risk = RiskEngine(self.portfolio, self.market_data, self.instruments, self.clock)
         self.db: Database | None = None
         self.recorder: Recorder | None = None
         self.feed_recorder: FeedRecorder | None = None
@@ -155,8 +155,12 @@ class Engine:
         self.portfolio.restore(self.db.positions.all(account_id),
                                self.db.accounts.latest(account_id))
         self.recorder = Recorder(self.db, self.instruments, self.tasks)
+        db = self.db
+        self.risk.attach(db.risk_limits, lambda action, subject, detail: db.audit.record(
+            time.time_ns(), "engine", action, subject, detail))
         self.orders = OrderManager(self.bus, self.clock, self.db, self.instruments,
-                                   self.portfolio, self.risk, self.portfolio.account.account_id)
+                                   self.portfolio, self.risk, self.portfolio.account.account_id,
+                                   self.tasks)
         self.lifecycle.add(self.recorder)
         await self.lifecycle.start_all()
         if self.options.record_path is not None:
@@ -205,6 +209,8 @@ class Engine:
         while True:
             await asyncio.sleep(LIVE_TICK_S)
             self.aggregator.on_time(self.clock.now_ns())
+            if self.risk.limits_for().max_daily_loss:
+                self.risk.evaluate_daily_loss()
 
     def data_clients(self) -> list[DataClient]:
         return [c.data for c in self.connectors.values() if c.data is not None]

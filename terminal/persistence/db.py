@@ -21,6 +21,7 @@ from terminal.persistence.repositories import (
     InstrumentRepository,
     OrderRepository,
     PositionRepository,
+    RiskLimitRepository,
 )
 from terminal.persistence.repositories.accounts import insert_snapshot
 from terminal.persistence.repositories.fills import insert_fill
@@ -47,6 +48,7 @@ class Database:
         self.positions = PositionRepository(gateway)
         self.accounts = AccountRepository(gateway)
         self.audit = AuditRepository(gateway)
+        self.risk_limits = RiskLimitRepository(gateway)
 
     @classmethod
     def open(cls, url: str) -> Database:

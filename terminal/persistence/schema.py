@@ -176,6 +176,15 @@ class AuditRow(Base):
     )
 
 
+class RiskLimitRow(Base):
+    __tablename__ = "risk_limits"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(ID, primary_key=True)
+    limits: Mapped[dict[str, str]] = mapped_column(JSON)
+    updated_ns: Mapped[int] = mapped_column(BigInteger)
+
+
 metadata = Base.metadata
 
 

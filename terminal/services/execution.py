@@ -15,6 +15,7 @@ from typing import NoReturn
 from terminal.core.bus import EventBus
 from terminal.core.clock import Clock
 from terminal.core.errors import InvalidTransition, OrderError, PersistenceError, RiskRejected
+from terminal.core.tasks import TaskTracker
 from terminal.core.topics import Kind
 from terminal.model.ids import ClientOrderIdFactory, InstrumentId
 from terminal.model.numbers import plain
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 class OrderManager:
     def __init__(self, bus: EventBus, clock: Clock, db: Database,
                  instruments: InstrumentService, portfolio: Portfolio, risk: RiskGate,
-                 account_id: str = "paper") -> None:
+                 account_id: str = "paper", tasks: TaskTracker | None = None) -> None:
         self._bus = bus
         self._clock = clock
         self._db = db
@@ -46,6 +47,8 @@ class OrderManager:
         self.orders: dict[str, Order] = {}
         self.fills: list[Fill] = []
         self.rejections = 0
+        self._tasks = tasks
+        risk.on_trip(self._tripped)
 
     def attach_broker(self, broker: ExecutionClient) -> None:
         self._broker = broker
@@ -77,7 +80,7 @@ class OrderManager:
                                    f"client order id {order.client_order_id} is already used by "
                                    "a different order")
         try:
-            self.risk.check(order, instrument, len(self.working()))
+            self.risk.pre_trade(order, instrument, len(self.working()))
         except RiskRejected as exc:
             self._reject_audit(req, exc.reason, str(exc))
         try:
@@ -85,6 +88,7 @@ class OrderManager:
         except PersistenceError as exc:
             self._reject_audit(req, "not_stored", f"the order could not be stored: {exc}")
         self.orders[order.client_order_id] = order
+        self.risk.track(order)
         self._audit("order.submit", order.client_order_id, {
             "instrument": str(order.instrument_id), "side": order.side.value,
             "type": order.type.value, "quantity": plain(order.quantity),
@@ -102,7 +106,18 @@ class OrderManager:
             raise OrderError(f"order {client_order_id} is already {order.status.value}")
         if self._broker is None:
             raise OrderError("no broker is connected")
-        self._audit("order.cancel", client_order_id, {"source": order.source})
+        try:
+            self.risk.check_cancel(order)
+        except RiskRejected as exc:
+            self.rejections += 1
+            self._audit("order.cancel_rejected", client_order_id,
+                        {"reason": exc.reason, "message": str(exc), "source": order.source})
+            raise
+        return await self._cancel(order)
+
+    async def _cancel(self, order: Order) -> Order:
+        assert self._broker is not None
+        self._audit("order.cancel", order.client_order_id, {"source": order.source})
         await self._broker.cancel(order)
         return order
 
@@ -131,7 +146,10 @@ class OrderManager:
         if terms.quantity <= order.filled_qty:
             raise OrderError(f"quantity {plain(terms.quantity)} is not above the filled "
                              f"{plain(order.filled_qty)}")
-        self.risk.check(terms, instrument, len(self.working()) - 1)
+        try:
+            self.risk.pre_trade(terms, instrument, len(self.working()), replacing=order)
+        except RiskRejected as exc:
+            self._reject_audit(req, exc.reason, str(exc), client_order_id)
         self._audit("order.modify", client_order_id, {
             "quantity": plain(terms.quantity),
             "price": plain(terms.price) if terms.price is not None else None})
@@ -142,15 +160,31 @@ class OrderManager:
         return order
 
     async def cancel_all(self) -> int:
+        """Cancel every working order (never held back by the cancel rate)."""
+        if self._broker is None:
+            raise OrderError("no broker is connected")
         count = 0
         for order in self.working():
-            await self.cancel(order.client_order_id)
+            await self._cancel(order)
             count += 1
         return count
 
-    def _reject_audit(self, req: OrderRequest, reason: str, message: str) -> NoReturn:
+    async def engage_kill_switch(self, reason: str, actor: str = "api") -> int:
+        """Stop every new order from every path, then cancel the working ones at the venue.
+        Returns how many cancels were sent."""
+        self.risk.engage_kill_switch(reason, actor)
+        return await self.cancel_all() if self._broker is not None else 0
+
+    def _tripped(self, reason: str) -> None:
+        # a rule engaged the kill switch (e.g. the daily loss): cancel what is working
+        log.warning("kill switch tripped: %s", reason)
+        if self._broker is not None and self._tasks is not None:
+            self._tasks.spawn(self.cancel_all(), "kill-switch-cancel-all")
+
+    def _reject_audit(self, req: OrderRequest, reason: str, message: str,
+                      subject: str | None = None) -> NoReturn:
         self.rejections += 1
-        self._audit("order.rejected", str(req.client_order_id or "-")[:64], {
+        self._audit("order.rejected", (subject or str(req.client_order_id or "-"))[:64], {
             "reason": reason, "message": message, "instrument": str(req.instrument_id),
             "side": str(req.side), "quantity": str(req.quantity)[:64],
             "source": str(req.source)[:64]})
@@ -164,6 +198,7 @@ class OrderManager:
         self._db.audit.record(time.time_ns(), "engine", action, subject, detail)
 
     def _update(self, order: Order) -> None:
+        self.risk.track(order)
         self._db.orders.save(order)
         self._bus.emit(Kind.ORDER, str(order.instrument_id), order)
 
@@ -224,6 +259,7 @@ class OrderManager:
             log.exception("fill %s does not fit order %s", fill.fill_id, order.client_order_id)
             return
         position = self._portfolio.apply_fill(fill, instrument)
+        self.risk.track(order)
         self.fills.append(fill)
         self._db.record_fill(order, fill, position, self._account_id, self._portfolio.account)
         key = str(fill.instrument_id)
@@ -231,11 +267,13 @@ class OrderManager:
         self._bus.emit(Kind.ORDER, key, order)
         self._bus.emit(Kind.POSITION, key, position)
         self._bus.emit(Kind.ACCOUNT, None, self._portfolio.account)
+        self.risk.on_fill(fill)
 
     def restore(self, orders: list[Order]) -> None:
         """Take back the working orders stored by an earlier run (before reconcile)."""
         for order in orders:
             self.orders[order.client_order_id] = order
+            self.risk.track(order)
 
     async def reconcile(self) -> int:
         """Compare working orders with what the venue holds. An order the venue does not

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from terminal.app import Engine, EngineOptions
+from terminal.app import DEFAULT_BALANCES, Engine, EngineOptions
 from terminal.core.errors import RiskRejected
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument
@@ -26,6 +26,8 @@ RUNE = InstrumentId("BINANCE", "RUNEEUR")
 # NKNUSDT filters from ref/cryptofeed__BINANCE.0: tick 0.0001, lot 1, min qty 1, min notional 10
 NKN_INSTRUMENT = Instrument(NKN, "NKN", "USDT", D("0.0001"), D("1"), D("1"), D("9000000"), D("10"))
 TAKER = MAKER = D("0.001")
+# spot: a sell needs the base currency held, so the session starts with some NKN and RUNE
+BALANCES = {**DEFAULT_BALANCES, "NKN": "200", "RUNE": "1000000"}
 
 
 def request(side: Side, type_: OrderType, qty: str, price: str | None = None) -> OrderRequest:
@@ -39,7 +41,8 @@ def session(tmp_path_factory):
     out: dict[str, object] = {"data_dir": data_dir}
 
     async def scenario() -> None:
-        engine = Engine(EngineOptions(data_dir=data_dir, replay_paths=[CAPTURE], speed="max"))
+        engine = Engine(EngineOptions(data_dir=data_dir, replay_paths=[CAPTURE], speed="max",
+                                      starting_balances=BALANCES))
         await engine.start()
         assert engine.orders is not None
         engine.instruments.add(NKN_INSTRUMENT)
@@ -124,7 +127,7 @@ def test_position_pnl_and_balances(session):
     assert pos.fees == fees
     cash = D("100000") - D("35.24") - D("529.8247") + D("211.62") - D("70.66") - fees
     assert session["balances"]["USDT"] == cash == D("99575.0479553")
-    assert session["balances"]["NKN"] == D("1200")
+    assert session["balances"]["NKN"] == D("200") + D("1200")
     # marked at the final mid 0.3529
     assert session["unrealized"] == (D("0.3529") - pos.avg_price) * D("1200")
 

@@ -11,6 +11,7 @@ from terminal.persistence.repositories.fills import FillRepository
 from terminal.persistence.repositories.instruments import InstrumentRepository
 from terminal.persistence.repositories.orders import OrderRepository
 from terminal.persistence.repositories.positions import PositionRepository
+from terminal.persistence.repositories.risk_limits import RiskLimitRepository
 
 __all__ = [
     "AccountRepository",
@@ -20,4 +21,5 @@ __all__ = [
     "InstrumentRepository",
     "OrderRepository",
     "PositionRepository",
+    "RiskLimitRepository",
 ]
