@@ -11,6 +11,7 @@ from bench import (
     indicators,
     loop_stalls,
     replay_throughput,
+    risk_check,
 )
 
 
@@ -21,6 +22,7 @@ def main() -> None:
     bar_insert.main()
     chart_frame.main()
     loop_stalls.main()
+    risk_check.main()
     indicators.main()
 
 

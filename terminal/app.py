@@ -106,6 +106,7 @@ class Engine:
         if self._replay_clock is not None:
             self._replay_clock.advance_to(ts_ns)
         self.aggregator.on_time(ts_ns)
+        self.risk.on_time(ts_ns)
 
     def _on_built_bar(self, bar: Bar) -> None:
         self.bars_built += 1
@@ -209,8 +210,7 @@ class Engine:
         while True:
             await asyncio.sleep(LIVE_TICK_S)
             self.aggregator.on_time(self.clock.now_ns())
-            if self.risk.limits_for().max_daily_loss:
-                self.risk.evaluate_daily_loss()
+            self.risk.on_time(self.clock.now_ns())
 
     def data_clients(self) -> list[DataClient]:
         return [c.data for c in self.connectors.values() if c.data is not None]

@@ -22,7 +22,7 @@ def check_balance(order: Order, instrument: Instrument, limits: RiskLimits, acco
         # a market buy with no price known is left to the venue (it has nothing to fill on)
         if not limits.check_balance or not currency or price is None:
             return
-        needed = price * order.quantity * (1 + limits.fee_rate)
+        needed = price * order.quantity * limits.fee_factor
         held = working.quote_reserved.get(currency, ZERO)
     else:
         currency = instrument.base

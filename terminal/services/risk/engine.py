@@ -46,7 +46,7 @@ from terminal.services.risk.working import WorkingBook
 
 log = logging.getLogger(__name__)
 
-DAILY_LOSS_EVERY_NS = 100_000_000  # on the order path; fills always look
+DAILY_LOSS_EVERY_NS = 100_000_000  # of market time; fills always look
 Audit = Callable[[str, str, dict[str, object]], object]
 
 
@@ -176,9 +176,16 @@ class RiskEngine(RiskGate):
             listener(reason)
 
     # daily loss --------------------------------------------------------------------------
+    def on_time(self, ts_ns: int) -> None:
+        """Market time moved: look at the daily loss every 100 ms of it, also with no limit
+        set, so the day's baseline is taken when the day starts. Kept off the order path,
+        which only reads the kill switch the look may have engaged."""
+        if ts_ns - self._loss_checked >= DAILY_LOSS_EVERY_NS:
+            self.evaluate_daily_loss()
+
     def evaluate_daily_loss(self) -> dict[str, float]:
         """Today's PnL per quote currency; trips the kill switch beyond the limit."""
-        self._loss_checked = self._wall()
+        self._loss_checked = self._clock.now_ns()
         positions = self._portfolio.positions
         pnl = self.daily.pnl(self._clock.now_ns(), positions, self._marks.mark, self._quote_of)
         limit = self.book.for_account().max_daily_loss
@@ -198,10 +205,6 @@ class RiskEngine(RiskGate):
         now = self._wall()
         iid = order.instrument_id
         limits = self.book.for_instrument(iid)
-        if limits.max_daily_loss and now - self._loss_checked >= DAILY_LOSS_EVERY_NS:
-            self.evaluate_daily_loss()
-            if self.kill_switch:
-                raise RiskRejected("kill_switch", f"kill switch engaged: {self.kill_reason}")
         reference = self._marks.reference(iid)
         price = order.price if order.price is not None else order.stop_price
         if price is None:
@@ -211,7 +214,8 @@ class RiskEngine(RiskGate):
         check_price_band(order, instrument, limits, reference)
         old = self.working.open.get(replacing.client_order_id) if replacing else None
         positions = self._portfolio.positions
-        check_reduce_only(order, positions.get(iid), self.working, old)
+        if order.reduce_only:
+            check_reduce_only(order, positions.get(iid), self.working, old)
         if replacing is None:
             self._duplicates.check(order, now, limits.duplicate_window_ms)
         self._orders.check(now, limits.max_orders_per_second)
@@ -227,7 +231,7 @@ class RiskEngine(RiskGate):
                     self._register(held, self._quote_of(held))
             check_account_exposure(order, instrument, limits, positions, self.working,
                                    self._marks.mark, self._qty_of,
-                                   self._by_quote.get(instrument.quote, ()), mark, own, old)
+                                   self._by_quote.get(instrument.quote, ()), mark, own)
         self._orders.record(now)
         if replacing is None:
             self._duplicates.record(order, now, limits.duplicate_window_ms)

@@ -7,7 +7,7 @@ loss, the working-order cap and the account-wide exposure) and cannot be set per
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -36,12 +36,30 @@ class RiskLimits:
     max_cancels_per_second: int = 20
     duplicate_window_ms: int = 500         # same order from the same source within this
     max_daily_loss: Decimal = ZERO         # per quote currency, trips the kill switch
+    # made once per set of limits: float copies for the threshold checks (0.0 = off)
+    band_f: float = field(init=False, repr=False, compare=False)
+    position_qty_f: float = field(init=False, repr=False, compare=False)
+    position_notional_f: float = field(init=False, repr=False, compare=False)
+    gross_f: float = field(init=False, repr=False, compare=False)
+    account_position_f: float = field(init=False, repr=False, compare=False)
+    account_gross_f: float = field(init=False, repr=False, compare=False)
+    fee_factor: Decimal = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.band_f = float(self.price_band_pct)
+        self.position_qty_f = float(self.max_position_qty)
+        self.position_notional_f = float(self.max_position_notional)
+        self.gross_f = float(self.max_gross_exposure)
+        self.account_position_f = float(self.max_account_position_notional)
+        self.account_gross_f = float(self.max_account_gross_exposure)
+        self.fee_factor = 1 + self.fee_rate
 
 
 ACCOUNT_ONLY = frozenset({
     "max_working_orders", "max_account_position_notional", "max_account_gross_exposure",
     "max_orders_per_second", "max_cancels_per_second", "max_daily_loss"})
-_KIND: dict[str, type] = {f.name: type(getattr(RiskLimits(), f.name)) for f in fields(RiskLimits)}
+_KIND: dict[str, type] = {f.name: type(getattr(RiskLimits(), f.name))
+                          for f in fields(RiskLimits) if f.init}
 NAMES = tuple(_KIND)
 
 

@@ -12,12 +12,13 @@ from terminal.services.risk.limits import RiskLimits
 def check_price_band(order: Order, instrument: Instrument, limits: RiskLimits,
                      reference: tuple[float, str] | None) -> None:
     # without market data there is nothing to compare with: the order may rest before it
-    if not limits.price_band_pct or order.price is None or reference is None \
+    band = limits.band_f
+    if not band or order.price is None or reference is None \
             or order.type is not OrderType.LIMIT:
         return
     ref, what = reference
     off_pct = (float(order.price) / ref - 1.0) * 100.0
-    if abs(off_pct) > float(limits.price_band_pct):
+    if abs(off_pct) > band:
         where = "above" if off_pct > 0 else "below"
         raise RiskRejected(
             "price_band", f"limit price {trimmed(order.price)} is {abs(off_pct):.1f}% {where} "
