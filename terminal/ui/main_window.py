@@ -205,6 +205,13 @@ class MainWindow(QMainWindow):
         self.confirm_action.setChecked(True)
         self.confirm_action.toggled.connect(self._set_confirm)
         trading.addAction(self.confirm_action)
+        self.kill_action = QAction("Kill switch (stop all orders)", self, checkable=True)
+        self.kill_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.kill_action.setToolTip("Refuse every new order from every source and cancel the "
+                                    "working ones; uncheck to trade again")
+        self.kill_action.toggled.connect(self.set_kill_switch)
+        trading.addAction(self.kill_action)
+        self.addAction(self.kill_action)
         for text, keys, slot in (("Buy (ticket)", "Ctrl+B", lambda: self.ticket.place(Side.BUY)),
                                  ("Sell (ticket)", "Ctrl+S",
                                   lambda: self.ticket.place(Side.SELL)),
@@ -353,6 +360,17 @@ class MainWindow(QMainWindow):
         if self.engine.orders is not None:
             self.engine.tasks.spawn(self.engine.orders.cancel_all(), "cancel-all")
 
+    def set_kill_switch(self, on: bool) -> None:
+        orders = self.engine.orders
+        if orders is None or on == orders.risk.kill_switch:
+            return
+        if on:
+            self.engine.tasks.spawn(orders.engage_kill_switch("engaged from the window",
+                                                              actor="window"), "kill-switch")
+        else:
+            orders.risk.release_kill_switch(actor="window")
+        self.refresh_status()
+
     def modify_order(self, key: object) -> None:
         order = self.state.orders.get(key) if isinstance(key, str) else None
         if order is None or not order.status.is_working:
@@ -478,8 +496,15 @@ class MainWindow(QMainWindow):
             latency_text = ""
         else:
             latency_text = f" · latency {latency / 1e6:,.1f} ms"
+        orders = self.engine.orders
+        killed = orders is not None and orders.risk.kill_switch
+        if self.kill_action.isChecked() != killed:  # a rule (daily loss) may have tripped it
+            self.kill_action.blockSignals(True)
+            self.kill_action.setChecked(killed)
+            self.kill_action.blockSignals(False)
+        kill_text = "KILL SWITCH ON · " if killed else ""
         self.status.setText(
-            f"Feed: {feed} · {sum(md.events.values()):,} events{latency_text}"
+            f"{kill_text}Feed: {feed} · {sum(md.events.values()):,} events{latency_text}"
             f" · books {usable}/{len(books)} usable · broker {self.engine.options.broker}"
             f" · API: off · {self.engine.options.data_dir}")
 

@@ -56,3 +56,30 @@ def test_kill_switch_cancels_working_orders_and_refuses_the_ticket(qtbot, loop, 
         await until(lambda: len(blotter_rows(window, "fills")) == 1, "the fill after release")
 
     run_window(loop, tmp_path, scenario, [BINANCE_WS], [BINANCE_INFO])
+
+
+def test_the_trading_menus_kill_switch_stops_everything_and_says_so(qtbot, loop, tmp_path):  # noqa: F811
+    async def scenario(engine: Engine, window: MainWindow) -> None:
+        assert engine.orders is not None
+        window.select_instrument(NKN)
+        ticket = window.ticket
+        ticket.prefill(NKN, OrderType.LIMIT, Decimal("0.3500"))
+        ticket.quantity.setText("200")
+        ticket.place(Side.BUY)
+        await until(lambda: len(blotter_rows(window, "working")) == 1, "the ticket order")
+
+        window.kill_action.trigger()  # Trading -> Kill switch (Ctrl+Shift+K)
+        await until(lambda: not blotter_rows(window, "working"), "the cancel")
+        assert engine.orders.risk.kill_switch
+        await until(lambda: window.status.text().startswith("KILL SWITCH ON"), "the status")
+        ticket.place(Side.BUY)
+        await until(lambda: "kill switch engaged" in ticket.message.text(), "the refusal")
+
+        window.kill_action.trigger()
+        assert not engine.orders.risk.kill_switch
+        ticket.quantity.setText("300")  # not the same order again (the duplicate guard)
+        ticket.place(Side.BUY)
+        await until(lambda: len(blotter_rows(window, "working")) == 1, "trading again")
+        await until(lambda: not window.status.text().startswith("KILL SWITCH"), "the status")
+
+    run_window(loop, tmp_path, scenario, [BINANCE_WS], [BINANCE_INFO])
