@@ -11,6 +11,7 @@ import pytest
 from terminal.app import Engine
 from terminal.model.orders import OrderStatus, OrderType, Side
 from terminal.ui.main_window import MainWindow
+from terminal.ui.ticket import OrderTicket
 from tests.ui.test_main_window import (  # noqa: F401 (loop is a fixture)
     BINANCE_INFO,
     BINANCE_WS,
@@ -24,15 +25,21 @@ from tests.ui.test_main_window import (  # noqa: F401 (loop is a fixture)
 pytestmark = pytest.mark.timeout(120)
 
 
+async def rest_a_bid(window: MainWindow) -> OrderTicket:
+    """A limit bid of 200 NKNUSDT @ 0.3500 from the ticket, working."""
+    window.select_instrument(NKN)
+    ticket = window.ticket
+    ticket.prefill(NKN, OrderType.LIMIT, Decimal("0.3500"))
+    ticket.quantity.setText("200")
+    ticket.place(Side.BUY)
+    await until(lambda: len(blotter_rows(window, "working")) == 1, "the ticket order")
+    return ticket
+
+
 def test_kill_switch_cancels_working_orders_and_refuses_the_ticket(qtbot, loop, tmp_path):  # noqa: F811
     async def scenario(engine: Engine, window: MainWindow) -> None:
         assert engine.orders is not None
-        window.select_instrument(NKN)
-        ticket = window.ticket
-        ticket.prefill(NKN, OrderType.LIMIT, Decimal("0.3500"))
-        ticket.quantity.setText("200")
-        ticket.place(Side.BUY)
-        await until(lambda: len(blotter_rows(window, "working")) == 1, "the ticket order")
+        ticket = await rest_a_bid(window)
         (resting,) = engine.orders.working()
 
         assert await engine.orders.engage_kill_switch("desk stop", actor="trader") == 1
@@ -61,12 +68,7 @@ def test_kill_switch_cancels_working_orders_and_refuses_the_ticket(qtbot, loop, 
 def test_the_trading_menus_kill_switch_stops_everything_and_says_so(qtbot, loop, tmp_path):  # noqa: F811
     async def scenario(engine: Engine, window: MainWindow) -> None:
         assert engine.orders is not None
-        window.select_instrument(NKN)
-        ticket = window.ticket
-        ticket.prefill(NKN, OrderType.LIMIT, Decimal("0.3500"))
-        ticket.quantity.setText("200")
-        ticket.place(Side.BUY)
-        await until(lambda: len(blotter_rows(window, "working")) == 1, "the ticket order")
+        ticket = await rest_a_bid(window)
 
         window.kill_action.trigger()  # Trading -> Kill switch (Ctrl+Shift+K)
         await until(lambda: not blotter_rows(window, "working"), "the cancel")
