@@ -37,6 +37,7 @@ from terminal.services.market_data import MarketDataService
 from terminal.services.portfolio import Portfolio
 from terminal.services.recorder import Recorder
 from terminal.services.risk import RiskEngine
+from terminal.services.signals import SignalEngine
 from terminal.services.timeframes import parse_timeframe
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ class Engine:
         self.recorder: Recorder | None = None
         self.feed_recorder: FeedRecorder | None = None
         self.orders: OrderManager | None = None
+        # strategies are added at run time: engine.signals.add(strategy, auto_trade=...)
+        self.signals = SignalEngine(self.bus, self.tasks, lambda: self.orders)
         self.connectors: dict[str, Connector] = {}
         self.errors: list[str] = []
         self._stopping = asyncio.Event()
