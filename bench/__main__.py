@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bench import (
+    backtest,
     bar_insert,
     book_apply,
     chart_frame,
@@ -24,6 +25,7 @@ def main() -> None:
     loop_stalls.main()
     risk_check.main()
     indicators.main()
+    backtest.main()
 
 
 if __name__ == "__main__":
