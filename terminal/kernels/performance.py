@@ -63,6 +63,7 @@ def stats_run(ts: I64, equity: F64, position: F64, trades: F64, periods_per_year
     """The figures in the module notes into `out` (N_STATS long, indices S_*)."""
     for k in range(N_STATS):
         out[k] = math.nan
+    out[S_DD_BARS] = out[S_DD_NS] = out[S_TRADES] = 0.0
     n = equity.shape[0]
     if n == 0:
         return

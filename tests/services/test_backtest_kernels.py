@@ -206,6 +206,8 @@ def test_stats_with_nothing_to_measure_are_nan(goog):
     assert s.exposure == 0.0 and s.max_drawdown_bars == 0
     for value in (s.sharpe, s.sortino, s.calmar, s.win_rate, s.profit_factor):
         assert math.isnan(value)
+    empty = pf.stats(ts[:0], flat[:0], flat[:0], np.empty((0, bt.TRADE_FIELDS)))
+    assert empty.trades == 0 and math.isnan(empty.total_return)
 
 
 def test_the_sweep_equals_single_runs(btc):
