@@ -12,6 +12,7 @@ from terminal.model.instrument import Instrument
 from terminal.model.market import Bar, Quote, Trade
 from terminal.model.orders import Order
 from terminal.model.portfolio import Account, Fill, Position
+from terminal.model.signals import Signal
 from terminal.services.books import BookStatus
 from terminal.services.quality import QualityFinding
 from terminal.ui.view_state import QualityRow, ViewState
@@ -37,6 +38,7 @@ class EngineBridge:
             bus.subscribe_kind(Kind.RISK, self._risk),
             bus.subscribe_kind(Kind.INSTRUMENT, self._instrument),
             bus.subscribe_kind(Kind.CONNECTION, self._connection),
+            bus.subscribe_kind(Kind.SIGNAL, self._signal),
         ]
         self.load_existing()
 
@@ -110,6 +112,13 @@ class EngineBridge:
         # venue metadata announces thousands of instruments: the watchlist takes those with
         # market data (quotes, trades, bars), not every one the venue lists
         self.state.touch("instruments")
+
+    def _signal(self, _topic: str, signal: Signal) -> None:
+        self.state.signals.append(signal)
+        self.state.signals_seen += 1
+        self.state.log.append(f"signal {signal.strategy_id}: {signal.side.value} "
+                              f"{signal.instrument_id} at {signal.price:g} ({signal.reason})")
+        self.state.touch("log")
 
     def _connection(self, _topic: str, _change: dict[str, str]) -> None:
         self.state.touch("connections")

@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self._wanted_interval_ns = self._chart_interval_ns  # chosen by the user
         self._closed_bars_seen = 0
         self._frame = 0
+        self._signals_shown = 0
         self._auto_selecting = True  # until the user chooses an instrument
         self.confirm_ladder_clicks = True
 
@@ -326,7 +327,9 @@ class MainWindow(QMainWindow):
                 if label is not None:
                     self.chart.set_timeframe(label)
             self._closed_bars_seen = self.state.bars_closed
+            self.chart.clear_markers()  # fills and signals are added again, once each
             self._markers_shown = 0
+            self._signals_shown = self.state.signals_seen - len(self.state.signals)  # all kept
         finally:
             self.busy(None)
 
@@ -445,6 +448,7 @@ class MainWindow(QMainWindow):
         self._closed_bars_seen = state.bars_closed
         state.bars_changed.clear()
         self._add_fill_markers(iid)
+        self._add_signal_markers(iid)
         if iid in self.state.books_changed:
             bids, asks = self.engine.books.levels(iid, LADDER_DEPTH)
             status = self.engine.books.status(iid)
@@ -470,6 +474,17 @@ class MainWindow(QMainWindow):
             if fill.instrument_id == iid:
                 self.chart.add_marker(fill.ts_event, float(fill.price), fill.side.value)
         self._markers_shown = len(fills)
+
+    def _add_signal_markers(self, iid: InstrumentId) -> None:
+        """Signals of the strategies on the chart's instrument, on the bar that gave them."""
+        state = self.state
+        new = min(state.signals_seen - self._signals_shown, len(state.signals))
+        if new <= 0:
+            return
+        for signal in list(state.signals)[len(state.signals) - new:]:
+            if signal.instrument_id == iid:
+                self.chart.add_marker(signal.bar_ts, signal.price, "signal")
+        self._signals_shown = state.signals_seen
 
     def _mark(self, iid: InstrumentId) -> float | None:
         row = self.state.watch.get(iid)

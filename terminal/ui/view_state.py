@@ -14,10 +14,12 @@ from terminal.model.ids import InstrumentId
 from terminal.model.market import Bar, Quote, Trade
 from terminal.model.orders import Order
 from terminal.model.portfolio import Account, Fill, Position
+from terminal.model.signals import Signal
 
 MAX_FILLS = 10_000
 MAX_LOG_LINES = 2_000
 MAX_CLOSED_BARS = 20_000
+MAX_SIGNALS = 5_000
 
 
 @dataclass
@@ -64,6 +66,8 @@ class ViewState:
     bars_changed: set[InstrumentId] = field(default_factory=set)
     closed_bars: deque[Bar] = field(default_factory=lambda: deque(maxlen=MAX_CLOSED_BARS))
     bars_closed: int = 0  # closed bars seen since start (closed_bars keeps the newest)
+    signals: deque[Signal] = field(default_factory=lambda: deque(maxlen=MAX_SIGNALS))
+    signals_seen: int = 0  # signals since start (signals keeps the newest)
     versions: dict[str, int] = field(default_factory=dict)
     last_latency_ns: int | None = None  # receive time minus venue time of the last quote
 

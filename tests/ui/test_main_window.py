@@ -29,6 +29,7 @@ from terminal.kernels.indicators import ema, rsi
 from terminal.model.ids import InstrumentId
 from terminal.model.orders import Order, OrderStatus, OrderType, Side
 from terminal.secrets import SecretStore
+from terminal.services.signals import MaCrossParams, MovingAverageCross
 from terminal.ui.connections import ConnectDialog, secret_scope
 from terminal.ui.ladder.ladder_model import Column
 from terminal.ui.main_window import MainWindow
@@ -67,7 +68,8 @@ Scenario = Callable[[Engine, MainWindow], Awaitable[None]]
 
 def run_window(loop: qasync.QEventLoop, data_dir: Path, scenario: Scenario,
                replay: list[Path], instruments: list[Path] | None = None,
-               history: list[Path] | None = None) -> MainWindow:
+               history: list[Path] | None = None,
+               before_run: Callable[[Engine], None] | None = None) -> MainWindow:
     """Start engine and window as `launch` does, replay to the end, run the scenario, stop."""
 
     async def main() -> MainWindow:
@@ -78,6 +80,8 @@ def run_window(loop: qasync.QEventLoop, data_dir: Path, scenario: Scenario,
         window.show()
         await engine.start()
         window.bridge.load_existing()
+        if before_run is not None:
+            before_run(engine)
         runner = asyncio.ensure_future(engine.run(stay=True))
         try:
             await until(lambda: all(getattr(c, "done", False) for c in engine.data_clients()),
@@ -428,3 +432,33 @@ def test_replay_settings_that_would_fail_only_once_playing_are_refused_in_the_di
             dialog.reject()
 
     run_window(loop, tmp_path, scenario, [])
+
+
+def test_strategy_signals_are_marked_on_the_bars_that_gave_them(qtbot, loop, tmp_path):
+    """An EMA(5, 20) cross over the real 1-minute BTC file: every signal it publishes is a
+    marker on the chart, at its bar and close, and a timeframe round trip does not double
+    them."""
+    btc = InstrumentId("REPLAY", "UNITTEST_BTC-1M")
+
+    def add_strategy(engine: Engine) -> None:
+        engine.signals.add(MovingAverageCross(str(btc), "1m", MaCrossParams(5, 20, "ema"),
+                                              strategy_id="cross"))
+
+    async def scenario(engine: Engine, window: MainWindow) -> None:
+        signals = [s for s in window.state.signals if s.instrument_id == btc]  # all published
+        assert len(signals) == engine.signals.stats.signals > 1000
+        assert signals[-1000:] == list(engine.signals.recent)  # the engine keeps the last 1000
+        window.select_instrument(btc)
+        window.set_timeframe("1m")
+        await until(lambda: len(window.chart.markers.markers) == len(signals), "the markers")
+        marks = window.chart.markers.markers
+        assert {(m.ts, m.price, m.kind) for m in marks} == {
+            (s.bar_ts, s.price, "signal") for s in signals}
+        window.set_timeframe("5m")
+        window.set_timeframe("1m")
+        await until(lambda: len(window.chart.markers.markers) == len(signals), "no doubles")
+        assert any("signal cross:" in line for line in window.state.log)
+
+    run_window(loop, tmp_path, scenario,
+               [SHARED_DATA / "ohlcv" / "freqtrade__UNITTEST_BTC-1m.json"],
+               before_run=add_strategy)
