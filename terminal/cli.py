@@ -1,4 +1,4 @@
-"""Command line: `trading-terminal [run options] | plugins list [--json]`."""
+"""Command line: `trading-terminal [run options] | plugins list [--json] | backtest ...`."""
 
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trading-terminal", description="Trading Terminal: charts, order books, order "
         "entry, local signal and risk engines, and a localhost API.",
-        epilog="Other commands: `trading-terminal plugins list [--json]`.", allow_abbrev=False)
+        epilog="Other commands: `trading-terminal plugins list [--json]`, `trading-terminal "
+        "backtest --help`.", allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help=f"where the database and logs live (default {default_data_dir()})")
@@ -126,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if plugins_args.plugins_command is None:
             plugins_parser.error("say what to do: `trading-terminal plugins list [--json]`")
         return _plugins(plugins_args)
+    if argv[:1] == ["backtest"]:
+        from terminal.backtest_cli import main as backtest_main
+
+        return backtest_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.instruments and not args.replay:

@@ -16,6 +16,7 @@ from terminal.persistence.gateway import SUPPORTED_BACKENDS, Gateway
 from terminal.persistence.repositories import (
     AccountRepository,
     AuditRepository,
+    BacktestRepository,
     BarRepository,
     FillRepository,
     InstrumentRepository,
@@ -49,6 +50,7 @@ class Database:
         self.accounts = AccountRepository(gateway)
         self.audit = AuditRepository(gateway)
         self.risk_limits = RiskLimitRepository(gateway)
+        self.backtests = BacktestRepository(gateway)
 
     @classmethod
     def open(cls, url: str) -> Database:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -183,6 +184,50 @@ class RiskLimitRow(Base):
     subject: Mapped[str] = mapped_column(ID, primary_key=True)
     limits: Mapped[dict[str, str]] = mapped_column(JSON)
     updated_ns: Mapped[int] = mapped_column(BigInteger)
+
+
+class BacktestRow(Base):
+    """One backtest run. `curves` holds the per-bar arrays (see repositories/backtests.py);
+    `stats` the figures by name, non-finite ones as the strings nan, inf, -inf."""
+
+    __tablename__ = "backtests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_ns: Mapped[int] = mapped_column(BigInteger)
+    strategy: Mapped[str] = mapped_column(String(32))
+    strategy_id: Mapped[str] = mapped_column(String(32))
+    instrument_id: Mapped[str] = mapped_column(ID)
+    timeframe: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fee_bps: Mapped[float] = mapped_column(Double)
+    slippage_bps: Mapped[float] = mapped_column(Double)
+    size: Mapped[float] = mapped_column(Double)
+    long_only: Mapped[bool] = mapped_column(Boolean)
+    cash: Mapped[float] = mapped_column(Double)
+    bars: Mapped[int] = mapped_column(Integer)
+    start_ns: Mapped[int | None] = mapped_column(BigInteger)
+    end_ns: Mapped[int | None] = mapped_column(BigInteger)
+    signals: Mapped[int] = mapped_column(Integer)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON)
+    curves: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index(None, "instrument_id", "created_ns"),)
+
+
+class BacktestTradeRow(Base):
+    __tablename__ = "backtest_trades"
+
+    backtest_id: Mapped[int] = mapped_column(ForeignKey("backtests.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_index: Mapped[int] = mapped_column(Integer)
+    exit_index: Mapped[int] = mapped_column(Integer)
+    entry_ts: Mapped[int] = mapped_column(BigInteger)
+    exit_ts: Mapped[int | None] = mapped_column(BigInteger)
+    qty: Mapped[float] = mapped_column(Double)
+    entry_price: Mapped[float] = mapped_column(Double)
+    exit_price: Mapped[float | None] = mapped_column(Double)  # NULL while the trade is open
+    pnl: Mapped[float] = mapped_column(Double)
+    fees: Mapped[float] = mapped_column(Double)
 
 
 metadata = Base.metadata

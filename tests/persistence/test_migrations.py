@@ -14,7 +14,8 @@ from terminal.persistence import Database, default_url
 from .factories import instrument
 
 TABLES = {"instruments", "bars", "orders", "fills", "positions", "account_snapshots",
-          "audit_log", "risk_limits", "alembic_version"}
+          "audit_log", "risk_limits", "backtests", "backtest_trades",
+          "alembic_version"}
 
 
 def test_migrate_creates_every_table_on_an_empty_database(db_url: str) -> None:

@@ -34,7 +34,7 @@ def test_a_database_of_the_first_schema_gains_the_table_and_keeps_its_data(
         assert db.revision() == "0001"
         db.instruments.upsert([instrument()])
         db.migrate()
-        assert db.revision() == Database.head_revision() == "0002"
+        assert db.revision() == Database.head_revision()
         assert db.instruments.get("binance:btcusdt") == instrument()
         db.risk_limits.save("account", "paper", {"max_order_qty": "1"}, T0)
         assert db.schema_differences() == []

@@ -6,6 +6,7 @@ connection, so that Database.record_fill can write several tables in one transac
 
 from terminal.persistence.repositories.accounts import AccountRepository
 from terminal.persistence.repositories.audit import AuditRepository
+from terminal.persistence.repositories.backtests import BacktestRepository
 from terminal.persistence.repositories.bars import BarRepository
 from terminal.persistence.repositories.fills import FillRepository
 from terminal.persistence.repositories.instruments import InstrumentRepository
@@ -16,6 +17,7 @@ from terminal.persistence.repositories.risk_limits import RiskLimitRepository
 __all__ = [
     "AccountRepository",
     "AuditRepository",
+    "BacktestRepository",
     "BarRepository",
     "FillRepository",
     "InstrumentRepository",
