@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-import numpy as np
 import orjson
 
 from terminal.core.bus import EventBus
@@ -33,6 +32,7 @@ from terminal.services.backtest import (
     parse_params,
     run_backtest,
 )
+from terminal.services.backtest.report import STAT_ROWS, bar_arrays, format_stat, stored_bars
 from terminal.services.bar_resample import BarArrays
 from terminal.services.instruments import InstrumentService
 from terminal.services.timeframes import parse_timeframe
@@ -123,7 +123,7 @@ def main(argv: Sequence[str]) -> int:
             assert db is not None
             iid = InstrumentId.parse(args.from_db)
             timeframe = args.timeframe or "1m"
-            bars = _db_bars(db, iid, parse_timeframe(timeframe).interval_ns)
+            bars = stored_bars(db, iid, parse_timeframe(timeframe).interval_ns)
             if not len(bars.ts):
                 print(f"error: no {timeframe} bars of {iid} in the database", file=sys.stderr)
                 return USAGE_ERROR
@@ -165,16 +165,6 @@ def _open_db(args: argparse.Namespace) -> Any:
         db.close()
         raise
     return db
-
-
-def _db_bars(db: Any, iid: InstrumentId, interval_ns: int) -> BarArrays:
-    return _arrays([b for b in db.bars.range(iid, interval_ns) if b.closed])
-
-
-def _arrays(bars: list[Bar]) -> BarArrays:
-    return BarArrays(np.array([b.ts for b in bars], dtype=np.int64),
-                     *(np.array([getattr(b, k) for b in bars], dtype=np.float64)
-                       for k in ("open", "high", "low", "close", "volume")))
 
 
 class _BarCollector:
@@ -274,7 +264,7 @@ def _file_bars(path: Path, instrument: str | None) -> tuple[InstrumentId, int, B
     key = max(keys, key=lambda k: len(sink.bars[k]))
     bars = sorted(sink.bars[key], key=lambda b: b.ts)
     unique = [b for k, b in enumerate(bars) if k == 0 or b.ts != bars[k - 1].ts]
-    return key[0], key[1], _arrays(unique)
+    return key[0], key[1], bar_arrays(unique)
 
 
 def _label(interval_ns: int) -> str:
@@ -312,27 +302,6 @@ class ProgressBar:
             self._stream.flush()
 
 
-STAT_ROWS = (("total_return", "Total return", "pct"), ("cagr", "CAGR", "pct"),
-             ("volatility", "Volatility", "pct"), ("sharpe", "Sharpe", "num"),
-             ("sortino", "Sortino", "num"), ("max_drawdown", "Max drawdown", "pct"),
-             ("max_drawdown_bars", "Max drawdown bars", "int"),
-             ("max_drawdown_ns", "Max drawdown days", "days"), ("calmar", "Calmar", "num"),
-             ("win_rate", "Win rate", "pct"), ("profit_factor", "Profit factor", "num"),
-             ("exposure", "Exposure", "pct"), ("trades", "Trades", "int"))
-
-
-def _shown(value: float | int, kind: str) -> str:
-    if isinstance(value, float) and math.isnan(value):
-        return "-"
-    if kind == "pct":
-        return f"{value * 100:.2f}%"
-    if kind == "int":
-        return str(int(value))
-    if kind == "days":
-        return f"{value / 86_400e9:.1f}"
-    return f"{value:.4f}"
-
-
 def print_stats(result: BacktestResult, stored: int | None, out: TextIO) -> None:
     params = ",".join(f"{k}={v}" for k, v in result.params.items())
     print(f"{result.strategy} ({params}) on {result.instrument_id} {result.timeframe}: "
@@ -342,7 +311,7 @@ def print_stats(result: BacktestResult, stored: int | None, out: TextIO) -> None
     width = max(len(label) for _, label, _ in STAT_ROWS)
     print(f"{'STAT':{width}}  VALUE", file=out)
     for key, label, kind in STAT_ROWS:
-        print(f"{label:{width}}  {_shown(result.stats[key], kind)}", file=out)
+        print(f"{label:{width}}  {format_stat(result.stats[key], kind)}", file=out)
     final = float(result.equity[-1]) if result.bars else result.cash
     print(f"{'Final equity':{width}}  {final:.2f}", file=out)
     if stored is not None:

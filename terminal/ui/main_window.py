@@ -28,6 +28,7 @@ from terminal.model.ids import InstrumentId
 from terminal.model.orders import Order, OrderType, Side
 from terminal.services.order_request import OrderRequest
 from terminal.services.timeframes import parse_timeframe
+from terminal.ui.backtest_panel import BacktestPanel
 from terminal.ui.blotter import Blotter
 from terminal.ui.bridge import EngineBridge, LogToState
 from terminal.ui.chart.chart_widget import ChartWidget
@@ -69,7 +70,7 @@ CHART_STYLES = {"dark": DARK_CHART, "light": LIGHT_CHART}
 DEPTH_EVERY, DEPTH_PHASE = 8, 0
 STATUS_EVERY = 15  # the status bar twice a second
 LADDER_DEPTH = 50
-LAYOUT_VERSION = 2  # a saved layout of another version is not restored
+LAYOUT_VERSION = 3  # a saved layout of another version is not restored
 
 
 class MainWindow(QMainWindow):
@@ -129,6 +130,9 @@ class MainWindow(QMainWindow):
         self._log_shown = 0
         self.connections = ConnectionsPanel(
             engine, lambda coro: engine.tasks.spawn(coro, "connections"), parent=self)
+        self.backtest = BacktestPanel(
+            engine, lambda: (self.selected, self.chart.timeframe()),
+            lambda coro: engine.tasks.spawn(coro, "backtest"), self.busy, self)
 
         self.docks: dict[str, QDockWidget] = {}
         right = Qt.DockWidgetArea.RightDockWidgetArea
@@ -144,9 +148,11 @@ class MainWindow(QMainWindow):
             self._dock(title, self.blotters[name], bottom)
         self._dock("Log", self.log_view, bottom)
         self._dock("Connections", self.connections, bottom)
+        self._dock("Backtest", self.backtest, bottom)
         for a, b in (("Working orders", "Orders"), ("Orders", "Fills"), ("Fills", "Positions"),
                      ("Positions", "Account"), ("Account", "Data quality"),
-                     ("Data quality", "Log"), ("Log", "Connections")):
+                     ("Data quality", "Log"), ("Log", "Connections"),
+                     ("Connections", "Backtest")):
             self.tabifyDockWidget(self.docks[a], self.docks[b])
         self.docks["Working orders"].raise_()
         self.resize(1680, 1000)
@@ -235,6 +241,7 @@ class MainWindow(QMainWindow):
             apply_theme(app, theme)
         self.chart.set_style(CHART_STYLES[name])
         self.depth_chart.plot.setBackground(theme.base)
+        self.backtest.set_background(theme.base)
         for widget in self.findChildren(QWidget):  # style sheets keep the old palette
             if widget.styleSheet():
                 widget.setStyleSheet(widget.styleSheet())
