@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from terminal.app import Engine
 from terminal.core.errors import OrderError, RiskRejected
 from terminal.model.ids import InstrumentId
+from terminal.model.instrument import Instrument
 from terminal.model.orders import Order, OrderType, Side
 from terminal.services.order_request import OrderRequest
 from terminal.services.timeframes import parse_timeframe
@@ -32,6 +33,7 @@ from terminal.ui.backtest_panel import BacktestPanel
 from terminal.ui.blotter import Blotter
 from terminal.ui.bridge import EngineBridge, LogToState
 from terminal.ui.chart.chart_widget import ChartWidget
+from terminal.ui.chart.formatting import decimals_in
 from terminal.ui.chart.style import DARK as DARK_CHART
 from terminal.ui.chart.style import LIGHT as LIGHT_CHART
 from terminal.ui.chart.toolbar import TIMEFRAMES
@@ -277,14 +279,22 @@ class MainWindow(QMainWindow):
             return
         self.selected = key
         inst = self.engine.instruments.get(key)
-        decimals = inst.price_decimals if inst is not None else 8
-        self.chart.set_instrument(str(key), decimals)
+        self.chart.set_instrument(str(key), inst.price_decimals if inst is not None else 8)
         self._load_history(key)
+        decimals = self._price_decimals(inst)
+        self.chart.set_instrument(str(key), decimals)
         self.ladder.set_instrument(str(key), inst.tick_size if inst is not None else Decimal(0),
                                    decimals, inst.size_decimals if inst is not None else 8)
         self.depth_chart.clear()
         self.ticket.instrument.setCurrentText(str(key))
         self.state.books_changed.add(key)
+
+    def _price_decimals(self, inst: Instrument | None) -> int:
+        """The instrument's precision; without one (files with no metadata), the decimals
+        its loaded prices are written with."""
+        if inst is not None and (inst.tick_size or inst.price_precision is not None):
+            return inst.price_decimals
+        return decimals_in(self.chart.series.close)
 
     def _auto_select(self) -> None:
         """Until the user picks one, show an instrument with a live book if there is one."""

@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QImage
 from plugins.replay.formats import open_recording
 from terminal.model.market import Bar
 from terminal.ui.chart.chart_widget import ChartWidget
-from terminal.ui.chart.formatting import format_price, format_volume
+from terminal.ui.chart.formatting import decimals_in, format_price, format_volume
 from terminal.ui.chart.ticks import index_ticks
 from tests.data_paths import SHARED_DATA
 
@@ -470,3 +470,11 @@ def test_empty_history_then_live_bars(qtbot):
     assert chart.interval_ns == 60 * NS
     _, (y0, y1) = chart.price.vb.viewRange()
     assert y0 <= min(b.low for b in bars_of(ADABTC)[:3]) and y1 < 0.0001
+
+
+def test_decimals_of_prices_without_metadata():
+    assert decimals_in([806.19, 797.8, 801.0]) == 2
+    assert decimals_in([0.00270002, 0.0027]) == 8
+    assert decimals_in([108364.0, 108365.0]) == 0
+    assert decimals_in([float("nan"), 1.5]) == 1
+    assert decimals_in([]) == 8 and decimals_in([1 / 3]) == 8

@@ -276,6 +276,7 @@ def test_daily_history_shows_at_its_own_timeframe_and_live_minutes_at_the_chosen
         assert window.chart.timeframe() == "1d"
         assert len(window.chart.series) == 2148
         assert window.chart.series.close[-1] == pytest.approx(806.19)  # 2013-03-01 close
+        assert window.chart.decimals == 2  # no metadata: the file's prices have 2 decimals
         close = window.chart.series.close
         np.testing.assert_array_equal(window.chart.overlays["EMA 20"].values, ema(close, 20))
         np.testing.assert_array_equal(window.chart.subpanes["RSI 14"].lines["RSI 14"].values,

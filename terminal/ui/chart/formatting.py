@@ -8,6 +8,9 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+import numpy as np
+import numpy.typing as npt
+
 MAX_DECIMALS = 12
 NS_PER_S = 1_000_000_000
 MINUTE_NS = 60 * NS_PER_S
@@ -18,6 +21,20 @@ MISSING = "—"
 
 def clamp_decimals(decimals: int) -> int:
     return min(max(int(decimals), 0), MAX_DECIMALS)
+
+
+def decimals_in(values: npt.ArrayLike, most: int = 8) -> int:
+    """The fewest decimals (up to `most`) that write every finite value of a sample exactly:
+    the precision of prices from a file without instrument metadata (GOOG's 806.19 -> 2)."""
+    sample = np.asarray(values, dtype=np.float64)[-500:]
+    sample = sample[np.isfinite(sample)]
+    if not sample.size:
+        return most
+    for decimals in range(most + 1):
+        if np.all(np.abs(np.round(sample, decimals) - sample)
+                  <= 1e-9 * np.maximum(np.abs(sample), 1e-12)):
+            return decimals
+    return most
 
 
 def format_price(value: float, decimals: int) -> str:
