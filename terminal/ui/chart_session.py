@@ -51,19 +51,23 @@ class ChartSession:
         self.interval_ns = interval_ns
         self._rollup = LiveRollup(interval_ns)
         self.source_interval_ns = self._live_source(interval_ns)
-        stored, last_fine_ts = self._stored(iid, interval_ns)
+        stored, shorts = self._stored(iid, interval_ns)
+        last_fine_ts = shorts[-1].ts if shorts else -1
         late = [b for b in recent if b.instrument_id == iid
                 and b.interval_ns == self.source_interval_ns and b.ts > last_fine_ts]
         if late:
             stored = _append(stored, late, interval_ns)
+            shorts = [*shorts, *late]
             last_fine_ts = late[-1].ts
         self.chart.set_bars(*stored)
         n = len(stored.ts)
         if n:
-            self._rollup.seed(Bar(iid, interval_ns, int(stored.ts[-1]), float(stored.open[-1]),
-                                  float(stored.high[-1]), float(stored.low[-1]),
-                                  float(stored.close[-1]), float(stored.volume[-1])),
-                              last_fine_ts)
+            last = Bar(iid, interval_ns, int(stored.ts[-1]), float(stored.open[-1]),
+                       float(stored.high[-1]), float(stored.low[-1]), float(stored.close[-1]),
+                       float(stored.volume[-1]))
+            tail = [b for b in shorts[-(interval_ns // max(shorts[-1].interval_ns, 1)) - 1:]
+                    if b.ts >= last.ts and b.interval_ns < interval_ns]
+            self._rollup.seed(last, last_fine_ts, tail)
         self.chart.interval_ns = interval_ns
         self.update_indicators(reset=True)
         return interval_ns
@@ -98,8 +102,10 @@ class ChartSession:
                     changed = True
         for bar in forming:
             if bar.instrument_id == iid and bar.interval_ns == source:
-                self.chart.upsert_bar(self._rollup.with_forming(bar))
-                changed = True
+                long_bar = self._rollup.with_forming(bar)
+                if long_bar is not None:
+                    self.chart.upsert_bar(long_bar)
+                    changed = True
         if changed:
             self.update_indicators()
         return changed
@@ -122,9 +128,9 @@ class ChartSession:
         fitting = [i for i in built if i <= interval_ns and interval_ns % i == 0]
         return max(fitting) if fitting else None
 
-    def _stored(self, iid: InstrumentId, interval_ns: int) -> tuple[BarArrays, int]:
+    def _stored(self, iid: InstrumentId, interval_ns: int) -> tuple[BarArrays, list[Bar]]:
         """The stored bars at the chart's timeframe, or rolled up from the finest shorter one
-        that divides it; and the open time of the last stored bar used (-1 without any)."""
+        that divides it; and the stored bars they were made of."""
         db = self.engine.db
         bars: list[Bar] = []
         if db is not None:
@@ -137,10 +143,9 @@ class ChartSession:
                 if bars:
                     break
         arrays = _arrays(bars)
-        last_ts = bars[-1].ts if bars else -1
         if bars and bars[0].interval_ns < interval_ns:
             arrays = resample(arrays, interval_ns)
-        return arrays, last_ts
+        return arrays, bars
 
 
 def _arrays(bars: list[Bar]) -> BarArrays:

@@ -8,7 +8,9 @@ import pytest
 
 from plugins.replay.formats import open_recording
 from terminal.kernels.indicators import ema, rsi
-from terminal.services.bar_resample import BarArrays, resample
+from terminal.model.ids import InstrumentId
+from terminal.model.market import Bar
+from terminal.services.bar_resample import BarArrays, LiveRollup, resample
 from terminal.services.running_indicator import RunningIndicator
 from tests.data_paths import SHARED_DATA
 
@@ -103,3 +105,29 @@ def test_running_indicator_equals_a_full_recompute_through_live_edits(bars, make
                                        equal_nan=True)
     # a replaced, shorter history starts over
     np.testing.assert_array_equal(running.update(history[:100]), full(history[:100]))
+
+
+def test_live_rollup_counts_a_redelivered_bar_once():
+    """The same capture played again: its bars are stored already, and the live ones that
+    come again replace their stored twins instead of being added to them."""
+    iid = InstrumentId("BINANCE", "NKNUSDT")
+    minute, five = 60_000_000_000, 300_000_000_000
+    stored = [Bar(iid, minute, 5 * minute, 1.0, 2.0, 0.5, 1.5, 10.0),
+              Bar(iid, minute, 6 * minute, 1.5, 1.6, 1.4, 1.6, 20.0)]
+    long_bar = Bar(iid, five, 5 * minute, 1.0, 2.0, 0.5, 1.6, 30.0)
+    rollup = LiveRollup(five)
+    rollup.seed(long_bar, stored[-1].ts, stored)
+    again = Bar(iid, minute, 6 * minute, 1.5, 1.7, 1.4, 1.65, 20.0, closed=False)
+    shown = rollup.with_forming(again)
+    assert shown is not None and shown.volume == 30.0 and shown.high == 2.0 and shown.close == 1.65
+    assert rollup.on_closed(stored[0]) is not None  # the first minute again: still 30
+    closed = rollup.on_closed(Bar(iid, minute, 6 * minute, 1.5, 1.7, 1.4, 1.65, 20.0))
+    assert closed is not None and closed.volume == 30.0
+    new = rollup.with_forming(Bar(iid, minute, 7 * minute, 1.65, 1.8, 1.6, 1.8, 5.0,
+                                  closed=False))
+    assert new is not None and new.volume == 35.0 and new.high == 2.0
+    assert rollup.with_forming(Bar(iid, minute, 0, 1.0, 1.0, 1.0, 1.0, 1.0)) is None  # older
+    same = LiveRollup(minute)  # chart and source at one interval: the live bar replaces
+    same.seed(stored[-1], stored[-1].ts)
+    shown = same.with_forming(Bar(iid, minute, 6 * minute, 1.5, 1.6, 1.4, 1.6, 20.0))
+    assert shown is not None and shown.volume == 20.0

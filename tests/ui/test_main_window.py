@@ -69,11 +69,12 @@ Scenario = Callable[[Engine, MainWindow], Awaitable[None]]
 def run_window(loop: qasync.QEventLoop, data_dir: Path, scenario: Scenario,
                replay: list[Path], instruments: list[Path] | None = None,
                history: list[Path] | None = None,
-               before_run: Callable[[Engine], None] | None = None) -> MainWindow:
+               before_run: Callable[[MainWindow], None] | None = None,
+               speed: str | float = "max") -> MainWindow:
     """Start engine and window as `launch` does, replay to the end, run the scenario, stop."""
 
     async def main() -> MainWindow:
-        engine = Engine(EngineOptions(data_dir=data_dir, replay_paths=replay, speed="max",
+        engine = Engine(EngineOptions(data_dir=data_dir, replay_paths=replay, speed=speed,
                                       instrument_files=instruments or [],
                                       history_paths=history or []))
         window = MainWindow(engine, data_dir / "window.ini")
@@ -81,7 +82,7 @@ def run_window(loop: qasync.QEventLoop, data_dir: Path, scenario: Scenario,
         await engine.start()
         window.bridge.load_existing()
         if before_run is not None:
-            before_run(engine)
+            before_run(window)
         runner = asyncio.ensure_future(engine.run(stay=True))
         try:
             await until(lambda: all(getattr(c, "done", False) for c in engine.data_clients()),
@@ -441,8 +442,8 @@ def test_strategy_signals_are_marked_on_the_bars_that_gave_them(qtbot, loop, tmp
     them."""
     btc = InstrumentId("REPLAY", "UNITTEST_BTC-1M")
 
-    def add_strategy(engine: Engine) -> None:
-        engine.signals.add(MovingAverageCross(str(btc), "1m", MaCrossParams(5, 20, "ema"),
+    def add_strategy(window: MainWindow) -> None:
+        window.engine.signals.add(MovingAverageCross(str(btc), "1m", MaCrossParams(5, 20, "ema"),
                                               strategy_id="cross"))
 
     async def scenario(engine: Engine, window: MainWindow) -> None:
@@ -463,3 +464,22 @@ def test_strategy_signals_are_marked_on_the_bars_that_gave_them(qtbot, loop, tmp
     run_window(loop, tmp_path, scenario,
                [SHARED_DATA / "ohlcv" / "freqtrade__UNITTEST_BTC-1m.json"],
                before_run=add_strategy)
+
+
+def test_playing_the_same_capture_again_does_not_double_the_charts_volume(qtbot, loop,
+                                                                         tmp_path):
+    """The NKNUSDT 1m bar of the capture holds 58 traded; a second run on the same data dir
+    charts it from history while the replay rebuilds it live: still 58, not 116."""
+    seen: list[float] = []
+
+    def show_nkn(window: MainWindow) -> None:  # on the chart while the capture plays
+        window.select_instrument(NKN)
+
+    async def volume(engine: Engine, window: MainWindow) -> None:
+        await asyncio.sleep(0.2)
+        seen.append(float(window.chart.series.volume[-1]))
+
+    for _run in range(2):
+        run_window(loop, tmp_path, volume, [BINANCE_WS], [BINANCE_INFO], before_run=show_nkn,
+                   speed=20)
+    assert seen == [58.0, 58.0]
