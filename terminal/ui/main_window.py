@@ -72,7 +72,7 @@ CHART_STYLES = {"dark": DARK_CHART, "light": LIGHT_CHART}
 DEPTH_EVERY, DEPTH_PHASE = 8, 0
 STATUS_EVERY = 15  # the status bar twice a second
 LADDER_DEPTH = 50
-LAYOUT_VERSION = 3  # a saved layout of another version is not restored
+LAYOUT_VERSION = 4  # a saved layout of another version is not restored
 
 
 class MainWindow(QMainWindow):
@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
         self.docks["Working orders"].raise_()
         self.resize(1680, 1000)
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        self.resizeDocks([self.docks["Watchlist"], self.docks["Order book"]], [370, 430],
+        self.resizeDocks([self.docks["Watchlist"], self.docks["Order book"]], [410, 450],
                          horizontal)
         self.resizeDocks([self.docks["Watchlist"], self.docks["Depth"]], [420, 280], vertical)
         self.resizeDocks([self.docks["Order book"], self.docks["Order ticket"]], [560, 260],
@@ -243,6 +243,8 @@ class MainWindow(QMainWindow):
             apply_theme(app, theme)
         self.chart.set_style(CHART_STYLES[name])
         self.depth_chart.plot.setBackground(theme.base)
+        for side in ("left", "bottom"):
+            self.depth_chart.plot.getAxis(side).setTextPen(theme.text)
         self.backtest.set_background(theme.base)
         for widget in self.findChildren(QWidget):  # style sheets keep the old palette
             if widget.styleSheet():

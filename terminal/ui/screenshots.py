@@ -77,7 +77,7 @@ async def session(shared: Path, out: Path, data_dir: Path) -> None:
         window.select_instrument(nkn)
         window.set_timeframe("1m")
         ticket = window.ticket
-        ticket.prefill(nkn, OrderType.LIMIT, Decimal("0.3500"))
+        ticket.prefill(nkn, OrderType.LIMIT, Decimal("0.3524"))  # rests in view on the ladder
         ticket.quantity.setText("200")
         ticket.place(Side.BUY)
         ticket.prefill(nkn, OrderType.MARKET, None)
