@@ -26,6 +26,7 @@ from terminal.model.market import Bar
 from terminal.model.portfolio import Account
 from terminal.persistence.db import Database, default_url
 from terminal.plugin_host.base import Connector, DataClient, MarketDataSink, PluginContext
+from terminal.plugin_host.playback import play_to_end
 from terminal.plugin_host.registry import PluginRegistry
 from terminal.services.bars import BarBuilder
 from terminal.services.books import BookManager
@@ -257,22 +258,11 @@ class Engine:
             raise PluginError("the engine is not started")
         sink = HistorySink(self.recorder, self.instruments)
         context = replace(self._context(), market_data=sink)
-        connector = self.registry.create("replay", context, {
+        stats = await play_to_end(self.registry, "replay", context, {
             "paths": paths, "speed": "max", "instrument": instrument})
-        data = connector.data
-        if data is None:
-            raise PluginError("the replay plugin gave no data client")
-        await data.connect()
-        try:
-            await data.run()
-        finally:
-            await data.disconnect()
-        stats = getattr(data, "stats", None)
-        if callable(stats):
-            files = stats().get("files", [])
-            sink.report.bad_rows = sum(int(f.get("bad_rows", 0)) for f in files)
-            for error in stats().get("errors", []):
-                self.errors.append(f"history import: {error}")
+        sink.report.bad_rows = sum(int(f.get("bad_rows", 0)) for f in stats.get("files", []))
+        for error in stats.get("errors", []):
+            self.errors.append(f"history import: {error}")
         await self.recorder.flush()
         self.history = sink.report
         log.info("history imported: %s", sink.report.as_dict()["bars"])

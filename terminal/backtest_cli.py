@@ -25,6 +25,7 @@ from terminal.model.market import Bar, BookDelta, BookSnapshot, Level, Quote, Tr
 from terminal.model.portfolio import Fill
 from terminal.paths import default_data_dir
 from terminal.plugin_host.base import InputProblem, PluginContext
+from terminal.plugin_host.playback import play_to_end
 from terminal.services.backtest import (
     STRATEGIES,
     ParamError,
@@ -235,18 +236,9 @@ def _file_bars(path: Path, instrument: str | None) -> tuple[InstrumentId, int, B
             bus=bus, clock=TestClock(), tasks=TaskTracker(), data_dir=path.parent,
             books=_NoBooks(), instruments=InstrumentService(bus), market_data=sink,
             execution=_NoExecution(), post=post)
-        connector = PluginRegistry().create("replay", context, {
+        stats = await play_to_end(PluginRegistry(), "replay", context, {
             "paths": [path], "speed": "max", "instrument": instrument})
-        data = connector.data
-        if data is None:
-            raise TerminalError("the replay plugin gave no data client")
-        await data.connect()
-        try:
-            await data.run()
-        finally:
-            await data.disconnect()
-        stats = getattr(data, "stats", None)
-        errors = stats().get("errors", []) if callable(stats) else []
+        errors = stats.get("errors", [])
         if errors and not sink.bars:
             raise TerminalError(str(errors[0]))
 
