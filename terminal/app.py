@@ -64,6 +64,7 @@ class EngineOptions:
     starting_balances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BALANCES))
     history_paths: list[Path] = field(default_factory=list)  # bars stored, not played
     record_path: Path | None = None  # every delivered market data event goes to this ttrec file
+    api: Any = None  # local_api.settings.ApiSettings to serve the local API; None: no API
 
 
 class Engine:
@@ -104,6 +105,7 @@ class Engine:
         self.history: HistoryReport | None = None
         self._started_wall = 0.0
         self._run_wall = 0.0
+        self.api_server: Any = None  # local_api.server.ApiServer while serving
 
     # time -----------------------------------------------------------------------------
     def _on_time(self, ts_ns: int) -> None:
@@ -189,6 +191,15 @@ class Engine:
             self.tasks.spawn(self._live_ticker(), "bar-clock")
         self.db.audit.record(time.time_ns(), "engine", "system.start", "engine",
                              {"replay": [str(p) for p in self.options.replay_paths]})
+        if self.options.api is not None:
+            await self._start_api()
+
+    async def _start_api(self) -> None:
+        from local_api.server import ApiServer  # the API is optional: imported when served
+
+        server = ApiServer(self, self.options.api)
+        await server.start()
+        self.api_server = server
 
     async def _start_broker(self, context: PluginContext) -> None:
         assert self.orders is not None
@@ -318,6 +329,11 @@ class Engine:
         if self._stopped:
             return
         self._stopped = True
+        if self.api_server is not None:
+            try:
+                await self.api_server.stop()
+            except Exception as exc:  # the API must not stop the shutdown
+                self.errors.append(f"stopping the local API failed: {exc}")
         for connector in self.connectors.values():
             try:
                 if connector.data is not None:
@@ -402,9 +418,18 @@ class Engine:
                 "examples": [str(p) for p in md.problems[:20]],
             },
             "quality": md.quality.summary(),
+            "api": self._api_summary(),
             "warnings": self._warnings(),
             "errors": errors,
         }
+
+    def _api_summary(self) -> dict[str, Any]:
+        server = self.api_server
+        if server is None:
+            return {}
+        metrics = server.api.metrics
+        return {"url": server.url, "requests": metrics.total,
+                "errors": len(metrics.recent_errors)}
 
     def _warnings(self) -> list[str]:
         """Things that did not fail but that a user should know about."""

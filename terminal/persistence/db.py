@@ -15,6 +15,7 @@ from terminal.persistence import migrate as migrations
 from terminal.persistence.gateway import SUPPORTED_BACKENDS, Gateway
 from terminal.persistence.repositories import (
     AccountRepository,
+    ApiTokenRepository,
     AuditRepository,
     BacktestRepository,
     BarRepository,
@@ -51,6 +52,7 @@ class Database:
         self.audit = AuditRepository(gateway)
         self.risk_limits = RiskLimitRepository(gateway)
         self.backtests = BacktestRepository(gateway)
+        self.api_tokens = ApiTokenRepository(gateway)
 
     @classmethod
     def open(cls, url: str) -> Database:

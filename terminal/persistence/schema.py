@@ -236,3 +236,24 @@ metadata = Base.metadata
 def table(model: type[Base]) -> Table:
     """The Core table of a model, typed as a Table (for inserts and compiled statements)."""
     return metadata.tables[model.__tablename__]
+
+
+class ApiTokenRow(Base):
+    """An API credential: a token for scripts or a paired device. Only the SHA-256 of the
+    secret is stored; `token_id` is the public part that names it in lists and logs."""
+
+    __tablename__ = "api_tokens"
+
+    token_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    scopes: Mapped[str] = mapped_column(String(64))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_ns: Mapped[int] = mapped_column(BigInteger)
+    expires_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revoked_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_used_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    uses: Mapped[int] = mapped_column(BigInteger)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (Index(None, "kind", "created_ns"),)

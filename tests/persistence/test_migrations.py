@@ -14,7 +14,7 @@ from terminal.persistence import Database, default_url
 from .factories import instrument
 
 TABLES = {"instruments", "bars", "orders", "fills", "positions", "account_snapshots",
-          "audit_log", "risk_limits", "backtests", "backtest_trades",
+          "audit_log", "risk_limits", "backtests", "backtest_trades", "api_tokens",
           "alembic_version"}
 
 

@@ -5,6 +5,7 @@ connection, so that Database.record_fill can write several tables in one transac
 """
 
 from terminal.persistence.repositories.accounts import AccountRepository
+from terminal.persistence.repositories.api_tokens import ApiTokenRepository
 from terminal.persistence.repositories.audit import AuditRepository
 from terminal.persistence.repositories.backtests import BacktestRepository
 from terminal.persistence.repositories.bars import BarRepository
@@ -16,6 +17,7 @@ from terminal.persistence.repositories.risk_limits import RiskLimitRepository
 
 __all__ = [
     "AccountRepository",
+    "ApiTokenRepository",
     "AuditRepository",
     "BacktestRepository",
     "BarRepository",

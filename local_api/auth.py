@@ -1,0 +1,88 @@
+"""Route authorisation: the bearer token, its scope, the failed-auth throttle and the
+token's rate limit, as one FastAPI dependency per (scope, tier)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, WebSocket
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from local_api.problems import ApiProblem
+from local_api.ratelimit import FailureThrottle, RateLimiter
+from local_api.tokens import AuthFailure, Principal, TokenService
+
+bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer tt_<id>_<secret>")
+
+
+@dataclass
+class Gatekeeper:
+    tokens: TokenService
+    limiter: RateLimiter
+    failures: FailureThrottle
+
+    def authenticate(self, client: str, authorization: str | None) -> Principal:
+        wait = self.failures.blocked(client)
+        if wait:
+            raise ApiProblem("auth-throttled", f"too many failed authentications; retry in "
+                             f"{wait} s", headers={"Retry-After": str(wait)})
+        if not authorization:
+            self.failures.failed(client)
+            raise ApiProblem("unauthorized", "send 'Authorization: Bearer <token>'",
+                             headers={"WWW-Authenticate": "Bearer"})
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            self.failures.failed(client)
+            raise ApiProblem("unauthorized", "the Authorization header must be 'Bearer "
+                             "<token>'", headers={"WWW-Authenticate": "Bearer"})
+        try:
+            return self.tokens.verify(value.strip())
+        except AuthFailure as exc:
+            self.failures.failed(client)
+            raise ApiProblem(exc.slug, exc.detail,
+                             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+                             ) from None
+
+    def authorize(self, principal: Principal, scope: str) -> None:
+        if not principal.allows(scope):
+            raise ApiProblem("forbidden-scope", f"this route needs the {scope} scope; token "
+                             f"{principal.token_id} has {principal.scope}",
+                             required_scope=scope)
+
+
+def _client(request: Request | WebSocket) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def requires(scope: str, tier: str | None = None) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the request's principal, holding `scope`, within its `tier` budget."""
+    tier_name = tier or scope
+
+    async def dependency(request: Request,
+                         _creds: Annotated[HTTPAuthorizationCredentials | None,
+                                           Depends(bearer)]) -> Principal:
+        gate: Gatekeeper = request.app.state.gatekeeper
+        principal = gate.authenticate(_client(request), request.headers.get("authorization"))
+        request.state.principal = principal
+        gate.authorize(principal, scope)
+        decision = gate.limiter.take(principal.token_id, tier_name)
+        request.state.ratelimit = decision
+        request.state.ratelimit_policy = gate.limiter.policy(tier_name)
+        if not decision.allowed:
+            raise ApiProblem("rate-limited", f"the {tier_name} budget of token "
+                             f"{principal.token_id} is spent; retry in "
+                             f"{decision.retry_after_s} s",
+                             headers={"Retry-After": str(decision.retry_after_s)})
+        return principal
+
+    dependency.__name__ = f"requires_{scope}_{tier_name}"
+    return dependency
+
+
+def authenticate_websocket(websocket: WebSocket, scope: str) -> Principal:
+    gate: Gatekeeper = websocket.app.state.gatekeeper
+    principal = gate.authenticate(_client(websocket), websocket.headers.get("authorization"))
+    gate.authorize(principal, scope)
+    return principal
