@@ -3,9 +3,10 @@
 A window of `n` recent inputs lives in a kernel's state array at `off`: the running sum,
 the count of inputs pushed (it stops at `n`), the slot of the next input, then the `n`
 inputs themselves (a ring; the slot wraps by comparison, an integer modulo per bar cost
-more than the rest of an SMA). The running sum is updated in
-the order TA-Lib uses (add the newest, read, subtract the oldest), so the sums and the
-values read from them are bit-for-bit those of TA-Lib's SMA.
+more than the rest of an SMA). `push_mean` updates the running sum in
+the order TA-Lib uses (add the newest, read, subtract the oldest); the batch kernels keep
+the layout but move the sum by (newest - oldest), one add per bar on its dependency chain
+(see terminal.kernels.trend.sma_run).
 """
 
 from __future__ import annotations

@@ -47,12 +47,13 @@ def atr_state() -> F64:
     return np.zeros(ATR_STATE_SIZE)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def atr_run(high: F64, low: F64, close: F64, period: int, out: F64,
             state: F64) -> None:  # pragma: no cover
     # Wilder's step v = (v * (n - 1) + tr) / n is v = a * v + b * tr; applied twice it is
     # v = a * a * v2 + (a * b * tr1 + b * tr) with v2 and tr1 from the bar before, so the
-    # dependency chain (the bound on speed) is one multiply and add per two bars
+    # dependency chain (the bound on speed) is one multiply-add per two bars. The count of
+    # bars stops at period + 2, where that form takes over in a loop of its own.
     prev_close = state[0]
     seen = int(state[1])
     value = state[2]
@@ -62,37 +63,53 @@ def atr_run(high: F64, low: F64, close: F64, period: int, out: F64,
     a = (period - 1) * b
     aa = a * a
     ab = a * b
-    for i in range(high.shape[0]):
+    size = high.shape[0]
+    i = 0
+    while i < size and seen <= period + 1:  # the seed, then the first one-step update
         h = high[i]
         lo = low[i]
         c = close[i]
+        i += 1
+        out[i - 1] = math.nan
         if math.isnan(h) or math.isnan(lo) or math.isnan(c):
-            out[i] = math.nan
             continue
-        if seen > period + 1:
+        if seen > 0:
             tr = true_range(h, lo, prev_close)
-            v = aa * value2 + (ab * tr1 + b * tr)
-            value2 = value
-            value = v
-            tr1 = tr
-            out[i] = v
-        elif seen > 0:
-            tr = true_range(h, lo, prev_close)
-            out[i] = math.nan
             if seen < period:
                 value += tr
             elif seen == period:
                 value = (value + tr) / period
-                out[i] = value
+                out[i - 1] = value
             else:
                 value2 = value
                 value = a * value + b * tr
-                out[i] = value
+                out[i - 1] = value
             tr1 = tr
-        else:
-            out[i] = math.nan
         prev_close = c
         seen += 1
+    hs = high[i:]
+    ls = low[i:]
+    cs = close[i:]
+    os = out[i:]
+    for j in range(hs.shape[0]):
+        h = hs[j]
+        lo = ls[j]
+        c = cs[j]
+        if (h - lo) + c * 0.0 >= 0.0:  # high >= low and no NaN: one test for most bars
+            # with high >= low the true range is the range stretched to the previous
+            # close: the same float as true_range's greatest of three, in fewer steps
+            tr = max(h, prev_close) - min(lo, prev_close)
+        elif math.isnan(h) or math.isnan(lo) or math.isnan(c):
+            os[j] = math.nan
+            continue
+        else:
+            tr = true_range(h, lo, prev_close)
+        v = aa * value2 + (ab * tr1 + b * tr)
+        value2 = value
+        value = v
+        tr1 = tr
+        prev_close = c
+        os[j] = v
     state[0] = prev_close
     state[1] = seen
     state[2] = value

@@ -26,7 +26,8 @@ from numba import njit
 from terminal.kernels._window import F64, contiguous
 
 NS_PER_DAY = 86_400_000_000_000
-OBV_STATE_SIZE = 3  # OBV, previous close, bars seen
+OBV_STATE_SIZE = 5  # OBV, previous close, bars seen (counted up to 2), the OBV one bar
+# before, the last step (+volume, -volume or 0)
 VWAP_STATE_SIZE = 4  # session key, sum of price * volume, sum of volume, bars seen
 
 
@@ -34,29 +35,58 @@ def obv_state() -> F64:
     return np.zeros(OBV_STATE_SIZE)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def obv_run(close: F64, volume: F64, out: F64, state: F64) -> None:  # pragma: no cover
+    # OBV_i = OBV_{i-2} + (step_{i-1} + step_i): two interleaved chains of one add per two
+    # bars, where a single running sum (TA-Lib's) is one add per bar. The step is chosen
+    # without a branch (a rise or fall is a coin toss the branch predictor would lose).
+    # Whole volumes sum exactly either way; fractional ones differ from TA-Lib's by the
+    # sums' rounding.
     total = state[0]
     prev = state[1]
     seen = state[2]
-    for i in range(close.shape[0]):
+    total1 = state[3]
+    step1 = state[4]
+    size = close.shape[0]
+    i = 0
+    while i < size and seen < 2:
         c = close[i]
         v = volume[i]
+        i += 1
         if math.isnan(c) or math.isnan(v):
-            out[i] = math.nan
+            out[i - 1] = math.nan
             continue
         if seen == 0:
             total = v
-        elif c > prev:
-            total += v
-        elif c < prev:
-            total -= v
+        else:
+            step1 = v if c > prev else (-v if c < prev else 0.0)
+            total1 = total
+            total += step1
         prev = c
         seen += 1
-        out[i] = total
+        out[i - 1] = total
+    cs = close[i:]
+    vs = volume[i:]
+    os = out[i:]
+    for j in range(cs.shape[0]):
+        c = cs[j]
+        v = vs[j]
+        if math.isnan(c + v) and (math.isnan(c) or math.isnan(v)):  # one test for most bars
+            os[j] = math.nan
+            continue
+        step = v if c > prev else 0.0
+        step = -v if c < prev else step
+        now = total1 + (step1 + step)
+        total1 = total
+        total = now
+        step1 = step
+        prev = c
+        os[j] = now
     state[0] = total
     state[1] = prev
     state[2] = seen
+    state[3] = total1
+    state[4] = step1
 
 
 def obv(close: F64, volume: F64) -> F64:
