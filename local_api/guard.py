@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from local_api.metrics import ApiMetrics
@@ -68,16 +69,27 @@ class Guard:
             status = PROBLEMS[slug].status
             self.metrics.observe(method, "(refused)", status, 0.0)
             self.metrics.problem(method, "(refused)", status, slug, None)
+            response = problem_response(slug, detail, scope["path"])
             if kind == "websocket":
-                await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION,
-                            "reason": detail[:120]})
+                await self._deny_websocket(scope, send, response)
                 return
-            await problem_response(slug, detail, scope["path"])(scope, receive, send)
+            await response(scope, receive, send)
             return
         if kind == "websocket":
             await self.app(scope, receive, send)
             return
         await self._timed(scope, receive, send, method)
+
+    @staticmethod
+    async def _deny_websocket(scope: Scope, send: Send, response: Response) -> None:
+        """Refuse the handshake with the problem as an HTTP answer where the server can
+        (the ASGI denial-response extension), else with a policy-violation close."""
+        if "websocket.http.response" not in scope.get("extensions", {}):
+            await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION})
+            return
+        await send({"type": "websocket.http.response.start", "status": response.status_code,
+                    "headers": response.raw_headers})
+        await send({"type": "websocket.http.response.body", "body": response.body})
 
     async def _timed(self, scope: Scope, receive: Receive, send: Send, method: str) -> None:
         start = time.perf_counter()
@@ -92,7 +104,7 @@ class Guard:
                 if decision is not None:
                     extra = [(k.lower().encode(), v.encode())
                              for k, v in decision.headers(state["ratelimit_policy"]).items()
-                             if k != "Retry-After" or status == 429]
+                             if k != "Retry-After"]  # a 429's problem carries its own
                     message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

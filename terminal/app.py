@@ -106,6 +106,7 @@ class Engine:
         self._started_wall = 0.0
         self._run_wall = 0.0
         self.api_server: Any = None  # local_api.server.ApiServer while serving
+        self.api_error: str | None = None  # why the API asked for is not served
 
     # time -----------------------------------------------------------------------------
     def _on_time(self, ts_ns: int) -> None:
@@ -197,8 +198,13 @@ class Engine:
     async def _start_api(self) -> None:
         from local_api.server import ApiServer  # the API is optional: imported when served
 
-        server = ApiServer(self, self.options.api)
-        await server.start()
+        try:
+            server = ApiServer(self, self.options.api)
+            await server.start()
+        except ConfigError as exc:  # e.g. the port is taken: the terminal runs on without
+            self.api_error = str(exc)
+            log.error("%s", exc)
+            return
         self.api_server = server
 
     async def _start_broker(self, context: PluginContext) -> None:
@@ -433,7 +439,7 @@ class Engine:
 
     def _warnings(self) -> list[str]:
         """Things that did not fail but that a user should know about."""
-        out = []
+        out = [] if self.api_error is None else [f"local API not served: {self.api_error}"]
         for iid, book in self.books.summary().items():
             if not book["usable"]:
                 out.append(f"{iid}: book not usable at the end ({book['stale_reason']})")

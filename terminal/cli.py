@@ -1,4 +1,5 @@
-"""Command line: `trading-terminal [run options] | plugins list [--json] | backtest ...`."""
+"""Command line: `trading-terminal [run options] | plugins list [--json] | backtest ... |
+token ...`."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="trading-terminal", description="Trading Terminal: charts, order books, order "
         "entry, local signal and risk engines, and a localhost API.",
         epilog="Other commands: `trading-terminal plugins list [--json]`, `trading-terminal "
-        "backtest --help`.", allow_abbrev=False)
+        "backtest --help`, `trading-terminal token --help`.", allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help=f"where the database and logs live (default {default_data_dir()})")
@@ -116,7 +117,24 @@ def build_parser() -> argparse.ArgumentParser:
                         "this new file, in the ttrec format that --replay reads back")
     parser.add_argument("--summary-json", type=Path, default=None, metavar="PATH",
                         help="write the run summary here as JSON")
+    parser.add_argument("--api-port", type=_port, default=DEFAULT_API_PORT, metavar="PORT",
+                        help=f"port of the local API on 127.0.0.1 (default {DEFAULT_API_PORT};"
+                        " 0 picks a free one)")
+    parser.add_argument("--no-api", action="store_true", help="do not serve the local API")
     return parser
+
+
+DEFAULT_API_PORT = 8765
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a port is a whole number, not {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is within 0..65535, not {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if plugins_args.plugins_command is None:
             plugins_parser.error("say what to do: `trading-terminal plugins list [--json]`")
         return _plugins(plugins_args)
+    if argv[:1] == ["token"]:
+        from terminal.token_cli import main as token_main
+
+        return token_main(argv[1:])
     if argv[:1] == ["backtest"]:
         from terminal.backtest_cli import main as backtest_main
 
@@ -234,16 +256,11 @@ def _no_display_reason() -> str | None:
 
 
 async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
-    from terminal.app import Engine, EngineOptions
+    from terminal.app import Engine
     from terminal.core.errors import TerminalError
+    from terminal.run_options import engine_options
 
-    options = EngineOptions(data_dir=data_dir, db_url=args.db_url, replay_paths=args.replay,
-                            replay_format=args.replay_format,
-                            replay_instrument=args.instrument,
-                            instrument_files=args.instruments, speed=args.speed,
-                            max_gap_s=args.max_gap, record_path=args.record,
-                            history_paths=args.history,
-                            bar_timeframes=[t.strip() for t in args.bars.split(",") if t.strip()])
+    options = engine_options(args, data_dir)
     try:
         engine = Engine(options)
     except TerminalError as exc:

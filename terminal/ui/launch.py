@@ -13,21 +13,13 @@ from pathlib import Path
 import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from terminal.app import Engine, EngineOptions
+from terminal.app import Engine
 from terminal.core.errors import TerminalError
+from terminal.run_options import engine_options
 from terminal.ui.main_window import MainWindow
 from terminal.ui.theme import THEMES
 
 log = logging.getLogger(__name__)
-
-
-def options_from_args(args: argparse.Namespace, data_dir: Path) -> EngineOptions:
-    return EngineOptions(data_dir=data_dir, db_url=args.db_url, replay_paths=args.replay,
-                         replay_format=args.replay_format, replay_instrument=args.instrument,
-                         instrument_files=args.instruments, speed=args.speed,
-                         max_gap_s=args.max_gap, history_paths=args.history,
-                         record_path=args.record,
-                         bar_timeframes=[t.strip() for t in args.bars.split(",") if t.strip()])
 
 
 def settle_heap() -> None:
@@ -67,7 +59,7 @@ def launch(args: argparse.Namespace, data_dir: Path) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Trading Terminal")
     app.setQuitOnLastWindowClosed(False)  # closing the window ends run_window, which stops all
-    engine = Engine(options_from_args(args, data_dir))
+    engine = Engine(engine_options(args, data_dir))
     window = MainWindow(engine, data_dir / "window.ini")
     saved = str(window.settings.value("theme", "dark"))
     window.set_theme(saved if saved in THEMES else "dark")
