@@ -29,6 +29,8 @@ from terminal.model.instrument import Instrument
 from terminal.model.orders import Order, OrderType, Side
 from terminal.services.order_request import OrderRequest
 from terminal.services.timeframes import parse_timeframe
+from terminal.ui.api_panel import ApiPanel
+from terminal.ui.api_rows import status_bar_text
 from terminal.ui.backtest_panel import BacktestPanel
 from terminal.ui.blotter import Blotter
 from terminal.ui.bridge import EngineBridge, LogToState
@@ -135,6 +137,7 @@ class MainWindow(QMainWindow):
         self.backtest = BacktestPanel(
             engine, lambda: (self.selected, self.chart.timeframe()),
             lambda coro: engine.tasks.spawn(coro, "backtest"), self.busy, self)
+        self.api_panel = ApiPanel(engine, self)
 
         self.docks: dict[str, QDockWidget] = {}
         right = Qt.DockWidgetArea.RightDockWidgetArea
@@ -151,10 +154,11 @@ class MainWindow(QMainWindow):
         self._dock("Log", self.log_view, bottom)
         self._dock("Connections", self.connections, bottom)
         self._dock("Backtest", self.backtest, bottom)
+        self._dock("API", self.api_panel, bottom)
         for a, b in (("Working orders", "Orders"), ("Orders", "Fills"), ("Fills", "Positions"),
                      ("Positions", "Account"), ("Account", "Data quality"),
                      ("Data quality", "Log"), ("Log", "Connections"),
-                     ("Connections", "Backtest")):
+                     ("Connections", "Backtest"), ("Backtest", "API")):
             self.tabifyDockWidget(self.docks[a], self.docks[b])
         self.docks["Working orders"].raise_()
         self.resize(1680, 1000)
@@ -246,6 +250,7 @@ class MainWindow(QMainWindow):
         for side in ("left", "bottom"):
             self.depth_chart.plot.getAxis(side).setTextPen(theme.text)
         self.backtest.set_background(theme.base)
+        self.api_panel.set_background(theme.base)
         for widget in self.findChildren(QWidget):  # style sheets keep the old palette
             if widget.styleSheet():
                 widget.setStyleSheet(widget.styleSheet())
@@ -269,6 +274,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         self.timer.stop()
+        self.api_panel.timer.stop()
         logging.getLogger().removeHandler(self._log_handler)
         self.bridge.close()
         super().closeEvent(event)
@@ -537,10 +543,12 @@ class MainWindow(QMainWindow):
             self.kill_action.setChecked(killed)
             self.kill_action.blockSignals(False)
         kill_text = "KILL SWITCH ON · " if killed else ""
+        api = self.engine.api_server
         self.status.setText(
             f"{kill_text}Feed: {feed} · {sum(md.events.values()):,} events{latency_text}"
             f" · books {usable}/{len(books)} usable · broker {self.engine.options.broker}"
-            f" · API: off · {self.engine.options.data_dir}")
+            f" · {status_bar_text(api.url if api is not None else None)}"
+            f" · {self.engine.options.data_dir}")
 
 
 def _clock_text(ts_ns: int) -> str:

@@ -1,7 +1,8 @@
 """`make screenshots`: the main window on the real captures, saved as PNGs.
 
 Replays the Binance capture (books, quotes, trades) with OHLCV files as chart history, places
-paper orders through the ticket as a trader would, and grabs the window at three moments.
+paper orders through the ticket as a trader would, and grabs the window at three moments;
+then the API dock after real requests to the local API with tokens made in it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import qasync
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from local_api.settings import ApiSettings
 from terminal.app import Engine, EngineOptions
 from terminal.model.ids import InstrumentId
 from terminal.model.orders import OrderType, Side
@@ -52,13 +56,39 @@ async def _shoot(window: MainWindow, path: Path) -> None:
     print(f"wrote {path}")
 
 
+async def _api_activity(window: MainWindow, url: str) -> None:
+    """Tokens made in the panel, used over a few seconds; one used beyond its scope, one
+    asking for an unknown instrument, one revoked and tried again."""
+    panel = window.api_panel
+    notebook = panel.create_token("notebook", "read", None)
+    bot = panel.create_token("grid-bot", "trade", 30 * 86400)
+    old = panel.create_token("old-script", "read", None)
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+        for k in range(12):
+            for token in (notebook, bot):
+                for path in ("/api/v1/status", "/api/v1/quotes", "/api/v1/orders")[:2 + k % 2]:
+                    await client.get(path, headers={"Authorization": f"Bearer {token}"})
+            await asyncio.sleep(0.5)
+        await client.post("/api/v1/orders", json={}, headers={
+            "Authorization": f"Bearer {notebook}"})  # a read token may not trade
+        await client.get("/api/v1/quotes/BINANCE:NOPEUSDT",
+                         headers={"Authorization": f"Bearer {bot}"})
+        await client.get("/api/v1/status", headers={"Authorization": f"Bearer {old}"})
+        old_id = old.split("_")[1]
+        panel.revoke(old_id)
+        await client.get("/api/v1/status", headers={"Authorization": f"Bearer {old}"})
+    await asyncio.sleep(1.2)  # the panel's timer
+    panel.refresh(force=True)
+
+
 async def session(shared: Path, out: Path, data_dir: Path) -> None:
     ws = shared / "ws" / "cryptofeed__BINANCE.ws.1.0"
     history = [shared / "ohlcv" / "freqtrade__UNITTEST_BTC-1m.json",
                shared / "ohlcv" / "backtesting.py__GOOG.csv"]
     venue = shared / "ref" / "cryptofeed__BINANCE.0"
     engine = Engine(EngineOptions(data_dir=data_dir, replay_paths=[ws], speed="max",
-                                  history_paths=history, instrument_files=[venue]))
+                                  history_paths=history, instrument_files=[venue],
+                                  api=ApiSettings(port=0)))
     window = MainWindow(engine, data_dir / "window.ini")
     window.resize(*SIZE)
     window.show()
@@ -90,6 +120,15 @@ async def session(shared: Path, out: Path, data_dir: Path) -> None:
         window.set_theme("light")
         await _shoot(window, out / "light.png")
         window.set_theme("dark")
+        # the API dock, taller than by default, after real requests
+        window.docks["API"].raise_()
+        window.resizeDocks([window.docks["API"]], [330], Qt.Orientation.Vertical)
+        await _api_activity(window, engine.api_server.url)
+        await _frame(window)
+        path = out / "api_panel.png"
+        if not window.docks["API"].grab().save(str(path)):
+            raise OSError(f"cannot write {path}")
+        print(f"wrote {path}")
     finally:
         engine.request_stop()
         await asyncio.gather(runner, return_exceptions=True)
