@@ -122,37 +122,37 @@ class ReplayDataClient(DataClient):
         merged: Iterator[tuple[int, ReplayEvent]] = (
             streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda e: e[0]))
         speed = self._config.speed
-        paced = speed != "max"
-        factor = float(speed) if paced else 0.0
+        on_time = sink.on_time
+        if speed == "max":
+            await self._run_max(merged, table, on_time)
+            return
+        factor = float(speed)
         first_ts: int | None = None
         previous_ts = 0
         max_gap = self._config.max_gap
         wall_start = 0.0
         count = 0
-        next_yield = YIELD_EVERY
         clock_ts: int | None = None
         turn_start = time.monotonic()
-        on_time = sink.on_time
         try:
             for ts, event in merged:
                 if self._stop.is_set():
                     break
-                if paced:
-                    if first_ts is None:
-                        first_ts, previous_ts, wall_start = ts, ts, time.monotonic()
-                    if max_gap is not None:
-                        gap = (ts - previous_ts) / 1e9 / factor
-                        if gap > max_gap:
-                            wall_start -= gap - max_gap  # skip the idle stretch
-                        previous_ts = ts
-                    now = time.monotonic()
-                    delay = wall_start + (ts - first_ts) / 1e9 / factor - now
-                    if delay > 0.001:
-                        await asyncio.sleep(delay)
-                        turn_start = time.monotonic()
-                    elif now - turn_start > PACED_TURN_S:  # behind schedule: catch up in turns
-                        await asyncio.sleep(0)
-                        turn_start = time.monotonic()
+                if first_ts is None:
+                    first_ts, previous_ts, wall_start = ts, ts, time.monotonic()
+                if max_gap is not None:
+                    gap = (ts - previous_ts) / 1e9 / factor
+                    if gap > max_gap:
+                        wall_start -= gap - max_gap  # skip the idle stretch
+                    previous_ts = ts
+                now = time.monotonic()
+                delay = wall_start + (ts - first_ts) / 1e9 / factor - now
+                if delay > 0.001:
+                    await asyncio.sleep(delay)
+                    turn_start = time.monotonic()
+                elif now - turn_start > PACED_TURN_S:  # behind schedule: catch up in turns
+                    await asyncio.sleep(0)
+                    turn_start = time.monotonic()
                 try:
                     if ts != clock_ts:  # the frame's other events share its time
                         clock_ts = ts
@@ -161,24 +161,61 @@ class ReplayDataClient(DataClient):
                 except Exception as exc:  # one event must not end the replay
                     self._handler_failed(ts, event, exc)
                 count += 1
-                if count >= next_yield and not paced:
-                    next_yield = count + YIELD_EVERY
-                    await asyncio.sleep(0)
         except DataError as exc:
             self.errors.append(str(exc))
             log.error("replay stopped: %s", exc)
         finally:
-            self.events = count
-            self.done = True
-            for report in self.reports:
-                for note in report.notes:
-                    log.info("%s: %s", report.source, note)
-                for problem in report.problems:
-                    sink.on_input_problem(problem)
-                hidden = report.bad_rows - len(report.problems)
-                if hidden > 0:
-                    sink.on_input_problem(InputProblem(
-                        report.source, 0, f"{hidden} more bad rows not listed"))
+            self._finish(count)
+
+    async def _run_max(self, merged: Iterator[tuple[int, ReplayEvent]],
+                       table: dict[type, Callable[[Any], None]],
+                       on_time: Callable[[int], None]) -> None:
+        """`run` at --speed max: no pacing, a loop turn every YIELD_EVERY events.
+
+        The stop flag is read before the first event and after each turn: only another task
+        sets it, and none runs between two turns, so this stops where checking it per event
+        would."""
+        count = 0
+        clock_ts: int | None = None
+        stopped = self._stop.is_set
+        try:
+            while True:
+                if stopped():
+                    next(merged, None)  # read, not delivered: as when checked per event
+                    break
+                for ts, event in merged:
+                    try:
+                        if ts != clock_ts:  # the frame's other events share its time
+                            clock_ts = ts
+                            on_time(ts)
+                        table[type(event)](event)
+                    except Exception as exc:  # one event must not end the replay
+                        self._handler_failed(ts, event, exc)
+                    count += 1
+                    if count % YIELD_EVERY == 0:
+                        break
+                else:
+                    break  # the recordings are played to their end
+                await asyncio.sleep(0)
+        except DataError as exc:
+            self.errors.append(str(exc))
+            log.error("replay stopped: %s", exc)
+        finally:
+            self._finish(count)
+
+    def _finish(self, count: int) -> None:
+        sink = self._ctx.market_data
+        self.events = count
+        self.done = True
+        for report in self.reports:
+            for note in report.notes:
+                log.info("%s: %s", report.source, note)
+            for problem in report.problems:
+                sink.on_input_problem(problem)
+            hidden = report.bad_rows - len(report.problems)
+            if hidden > 0:
+                sink.on_input_problem(InputProblem(
+                    report.source, 0, f"{hidden} more bad rows not listed"))
 
     def _handler_failed(self, ts: int, event: ReplayEvent, exc: Exception) -> None:
         self.handler_failures += 1

@@ -84,23 +84,31 @@ class BookManager:
     def on_delta(self, delta: BookDelta) -> None:
         tracked = self._books.get(delta.instrument_id) or self._tracked(delta.instrument_id)
         sync = tracked.sync
-        was_usable = sync.synced
-        result = sync.on_delta(delta)
-        if result.stale_reason or not was_usable or not sync.synced:
-            self._after(tracked, result, was_usable, delta.ts_event, delta.ts_recv,
+        if not sync.synced:
+            result = sync.on_delta(delta)
+            self._after(tracked, result, False, delta.ts_event, delta.ts_recv,
                         changed=result.applied > 0)
             return
-        # _after for a book that stays usable, written out: this runs for every diff
-        tracked.deltas_applied += result.applied
-        if result.dropped:
-            tracked.deltas_dropped += result.dropped
-        if not result.applied:
-            return
+        top = sync.step(delta)
+        if type(top) is not tuple:
+            assert isinstance(top, SyncResult)
+            if top.stale_reason or not sync.synced:
+                self._after(tracked, top, True, delta.ts_event, delta.ts_recv,
+                            changed=top.applied > 0)
+                return
+            tracked.deltas_applied += top.applied
+            tracked.deltas_dropped += top.dropped
+            if not top.applied:
+                return
+            top = (top.best_bid, top.best_ask)
+        else:
+            tracked.deltas_applied += 1
+        # _after for a diff that applied to a book that stays usable: this runs for every diff
         bus = self._bus
         bus.publish(tracked.book_topic, tracked.iid)
-        bid, ask = top = (result.best_bid, result.best_ask)
         if top != tracked.top:
             tracked.top = top
+            bid, ask = top
             if bid is not None and ask is not None:
                 bus.publish(tracked.quote_topic,
                             Quote(tracked.iid, bid[0], bid[1], ask[0], ask[1], delta.ts_event,

@@ -7,12 +7,11 @@ returns a lazy event iterator plus the report it fills while being consumed.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from plugins.replay.formats.base import ReadReport, RecordedFormat, ReplayEvent
-from plugins.replay.formats.common import clipped, read_head
+from plugins.replay.formats.common import read_failure, read_head
 from plugins.replay.formats.cryptofeed_binance import CryptofeedBinanceHttp
 from plugins.replay.formats.cryptofeed_ws import CryptofeedWs
 from plugins.replay.formats.l2_binance import BinanceDepthCsv
@@ -94,6 +93,8 @@ def open_recording(path: Path, format_name: str | None = None,
     else:
         fmt = detect_format(path)
     report = ReadReport(source=str(path), format=fmt.name)
+    if isinstance(fmt, CryptofeedWs):  # turns read failures into DataError itself (hot path)
+        return fmt.read(path, report, instrument_id), report
     return _guard(fmt.read(path, report, instrument_id), path), report
 
 
@@ -108,8 +109,5 @@ def _guard(events: Iterator[tuple[int, ReplayEvent]],
         yield from events
     except DataError:
         raise
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"cannot read: {clipped(str(exc))}", source=str(path)) from exc
     except Exception as exc:  # the contract: only DataError leaves a reader
-        raise DataError(f"reader failed: {type(exc).__name__}: {clipped(str(exc))}",
-                        source=str(path)) from exc
+        raise read_failure(exc, path) from exc

@@ -24,6 +24,7 @@ import math
 import reprlib
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -89,6 +90,43 @@ def is_plain_number(text: str) -> bool:
     (NaN/inf are left to the finiteness check, which names them.)
     """
     return text.isascii() and "_" not in text
+
+
+def read_failure(exc: Exception, path: Path) -> DataError:
+    """What a whole-file read failure escaping a reader becomes: DataError naming the file
+    (I/O and corrupt gzip as "cannot read", anything else as "reader failed")."""
+    if isinstance(exc, (OSError, EOFError, zlib.error)):
+        return DataError(f"cannot read: {clipped(str(exc))}", source=str(path))
+    return DataError(f"reader failed: {type(exc).__name__}: {clipped(str(exc))}",
+                     source=str(path))
+
+
+def float_columns(levels: list[Any], columns: int) -> list[list[float]] | None:
+    """The first `columns` entries of each level as float columns, when every level is a
+    list of at least that many strings and each column sums to a finite number; else None,
+    and the caller's level-by-level checks find and name what is wrong (they also take
+    finite columns whose sum overflows). C-level loops: for book snapshots, where a
+    per-level Python loop costs several times more."""
+    if set(map(type, levels)) - _LIST:
+        return None
+    out: list[list[float]] = []
+    try:
+        for k in range(columns):
+            texts = list(map(itemgetter(k), levels))
+            if set(map(type, texts)) - _STR:
+                return None
+            column = list(map(float, texts))
+            total = sum(column)
+            if total - total:  # NaN or inf: x - x is 0.0 only for a finite x
+                return None
+            out.append(column)
+    except (IndexError, ValueError):
+        return None
+    return out
+
+
+_LIST = {list}
+_STR = {str}
 
 
 def is_plain_text(raw: bytes) -> bool:

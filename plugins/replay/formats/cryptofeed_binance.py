@@ -38,6 +38,7 @@ from plugins.replay.formats.common import (
     RowError,
     announce,
     clipped,
+    float_columns,
     is_plain_number,
     is_plain_text,
     is_truncated,
@@ -51,6 +52,8 @@ from terminal.model.market import Aggressor, Bar, BookDelta, BookSnapshot, Level
 
 VENUE = "BINANCE"
 MS = 1_000_000
+BULK_LEVELS = 16  # from this many levels, `common.float_columns` is the cheaper path
+_PAIR = {2}
 _HTTP_LINE = re.compile(r"https?://\S*binance\S*/depth\?\S* -> \d+(\.\d+)?: \{", re.ASCII)
 _isfinite = math.isfinite
 
@@ -62,6 +65,10 @@ def _levels(raw: Any, field: str) -> list[Level]:
     if type(raw) is not list:
         raise RowError(f"expected an array of [price, size] levels, got {type_name(raw)}",
                        field)
+    if len(raw) > BULK_LEVELS:
+        columns = float_columns(raw, 2)  # C-level loops for snapshots
+        if columns is not None and set(map(len, raw)) == _PAIR:
+            return list(zip(columns[0], columns[1], strict=True))
     levels: list[Level] = []
     level: Any = None
     try:

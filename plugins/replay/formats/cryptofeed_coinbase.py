@@ -29,7 +29,14 @@ from typing import Any
 import orjson
 
 from plugins.replay.formats.base import MarketEvent
-from plugins.replay.formats.common import MAX_ID, RowError, shown, type_name
+from plugins.replay.formats.common import (
+    MAX_ID,
+    RowError,
+    float_columns,
+    is_plain_text,
+    shown,
+    type_name,
+)
 from plugins.replay.formats.timeparse import MAX_NS, NS_PER_SECOND, iso_to_ns
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Aggressor, BookDelta, BookSnapshot, Level, Quote, Trade
@@ -49,16 +56,28 @@ def _number(value: Any, field: str) -> float:
     raise RowError(f"expected a string holding a finite number, got {shown(value)}", field)
 
 
-def _levels(raw: Any, field: str) -> list[Level]:
+def _levels(raw: Any, field: str, plain: bool = False) -> list[Level]:
+    """[price, size, ...] levels as floats. `plain` (the frame passed
+    `common.is_plain_text`) skips the per-string digit checks it makes redundant."""
     if type(raw) is not list:
         raise RowError(f"expected an array of [price, size] levels, got {type_name(raw)}",
                        field)
-    levels: list[Level] = []
+    if plain:
+        levels = _plain_levels(raw)
+        if levels is not None:
+            return levels
+    levels = []
     for level in raw:
         if type(level) is not list or len(level) < 2:
             raise RowError(f"level is not [price, size]: {shown(level)}", field)
         levels.append((_number(level[0], field), _number(level[1], field)))
     return levels
+
+
+def _plain_levels(raw: list[Any]) -> list[Level] | None:
+    """The levels of a plain-text frame, or None when one needs the checks that name it."""
+    columns = float_columns(raw, 2)
+    return None if columns is None else list(zip(columns[0], columns[1], strict=True))
 
 
 def _time(value: Any, field: str = "time") -> int:
@@ -175,8 +194,9 @@ class CoinbaseDecoder:
         if kind == "snapshot":
             stamp = msg.get("time")
             bids_raw, asks_raw = msg["bids"], msg["asks"]
-            return (BookSnapshot(self.iid(msg["product_id"]), _levels(bids_raw, "bids"),
-                                 _levels(asks_raw, "asks"), 0,
+            plain = is_plain_text(payload)
+            return (BookSnapshot(self.iid(msg["product_id"]), _levels(bids_raw, "bids", plain),
+                                 _levels(asks_raw, "asks", plain), 0,
                                  ts if stamp is None else _time(stamp), ts,
                                  {"b": bids_raw, "a": asks_raw}),)
         if type(kind) is not str:

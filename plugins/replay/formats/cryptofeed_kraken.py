@@ -37,6 +37,7 @@ import orjson
 from plugins.replay.formats.base import MarketEvent
 from plugins.replay.formats.common import (
     RowError,
+    float_columns,
     is_plain_number,
     shown,
     type_name,
@@ -46,6 +47,7 @@ from terminal.model.ids import InstrumentId
 from terminal.model.market import Aggressor, BookDelta, BookSnapshot, Level, Quote, Trade
 
 VENUE = "KRAKEN"
+BULK_LEVELS = 16  # from this many levels in a side, `_bulk_side` is the cheaper path
 CONTROL_EVENTS = ("heartbeat", "systemStatus", "subscriptionStatus", "pong")
 _SIDES = {"b": Aggressor.BUY, "s": Aggressor.SELL}
 _isfinite = math.isfinite
@@ -63,6 +65,10 @@ def _side(levels: Any, out: list[Level], raw: list[list[str]],
     """
     if type(levels) is not list:
         raise RowError(f"expected an array of levels, got {type_name(levels)}", field)
+    if len(levels) > BULK_LEVELS:
+        bulk = _bulk_side(levels, out, raw, latest)
+        if bulk is not None:
+            return bulk
     level: Any = None
     try:
         for level in levels:
@@ -84,6 +90,24 @@ def _side(levels: Any, out: list[Level], raw: list[list[str]],
     except (ValueError, IndexError):
         raise RowError(f"level is not [price, volume, time] strings holding finite numbers: "
                        f"{shown(level)}", field) from None
+    return latest
+
+
+def _bulk_side(levels: list[Any], out: list[Level], raw: list[list[str]],
+               latest: tuple[float, str]) -> tuple[float, str] | None:
+    """`_side` for many levels (snapshots) in C-level loops, or None (nothing appended)
+    when a level needs `_side`'s own checks, which name the fault."""
+    columns = float_columns(levels, 3)
+    if columns is None:
+        return None
+    prices, volumes, moments = columns
+    if min(moments) < 0.0:
+        return None
+    out.extend(zip(prices, volumes, strict=True))
+    raw.extend([level[:2] for level in levels])
+    moment = max(moments)
+    if moment > latest[0]:  # the first level holding the latest time, as `_side` picks
+        return moment, levels[moments.index(moment)][2]
     return latest
 
 
