@@ -213,13 +213,15 @@ class Stream:
     def __init__(self, make: Callable[[], AsyncStream], buffer: int = 1000) -> None:
         self._make = make
         self._queue: queue.Queue[object] = queue.Queue(maxsize=buffer)
-        self._loop = asyncio.new_event_loop()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
         self._inner: AsyncStream | None = None
         self._started = threading.Event()
         self._stopping = False
         self._done = False
         self.last_seq: int | None = None
-        self._thread = threading.Thread(target=self._main, name="tt-stream", daemon=True)
+        self._thread = threading.Thread(target=asyncio.run, args=(self._pump(),),
+                                        name="tt-stream", daemon=True)
         self._thread.start()
         self._started.wait()
 
@@ -231,14 +233,9 @@ class Stream:
     def last_close(self) -> tuple[int, str] | None:
         return self._inner.last_close if self._inner is not None else None
 
-    def _main(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._pump())
-        finally:
-            self._loop.close()
-
     async def _pump(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
         self._inner = self._make()
         self._started.set()
         try:
@@ -246,8 +243,11 @@ class Stream:
                 async for message in self._inner:
                     if not await self._put(message):
                         return
+        except asyncio.CancelledError:
+            return  # close(): the stream's own close has run on the way out
         except BaseException as exc:
             await self._put(exc)
+            return
         await self._put(_END)
 
     async def _put(self, item: object) -> bool:
@@ -288,19 +288,19 @@ class Stream:
 
     def drop(self) -> None:
         """Abort the connection as a network failure would: the stream reconnects."""
-        inner = self._inner
-        if inner is not None and not self._loop.is_closed():
+        inner, loop = self._inner, self._loop
+        if inner is not None and loop is not None and self._thread.is_alive():
             with contextlib.suppress(RuntimeError):
-                asyncio.run_coroutine_threadsafe(inner.drop(), self._loop).result(10)
+                asyncio.run_coroutine_threadsafe(inner.drop(), loop).result(10)
 
     def close(self) -> None:
+        """Close the connection and end the iteration; waits for the thread to finish."""
         self._stopping = True
         self._done = True
-        inner = self._inner
-        if inner is not None and self._thread.is_alive():
+        task, loop = self._task, self._loop
+        if task is not None and loop is not None and self._thread.is_alive():
             with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(
-                    lambda: self._loop.create_task(inner.close()))
+                loop.call_soon_threadsafe(task.cancel)
         while self._thread.is_alive():
             with contextlib.suppress(queue.Empty):
                 self._queue.get_nowait()  # let a pump waiting for room finish

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import runpy
 from collections.abc import Callable, Coroutine, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -86,7 +87,8 @@ def report_key(report: Any) -> Any:
 
 @pytest.fixture()
 def api(live: LiveTerminal, tokens: dict[str, str]) -> Iterator[Client]:
-    with RecordingClient(live.url, tokens["admin"]) as client:
+    # a token per test: each gets the admin tier's whole burst
+    with RecordingClient(live.url, live.token("admin", "sdk-test")) as client:
         yield client
 
 
@@ -347,7 +349,7 @@ def test_backtests_sync(api: Client) -> None:
 
 def test_strategies_risk_backtests_async(live: LiveTerminal, tokens: dict[str, str]) -> None:
     async def main() -> None:
-        async with RecordingAsyncClient(live.url, tokens["admin"]) as api:
+        async with RecordingAsyncClient(live.url, live.token("admin")) as api:
             assert len(await api.strategy_kinds()) == 4
             await api.start_strategy("macd", NKN, strategy_id="sdk-macd")
             assert [s.kind for s in await api.strategies()] == ["macd"]
@@ -391,7 +393,7 @@ def test_tokens_audit_metrics_sync(api: Client, live: LiveTerminal) -> None:
 
 def test_admin_async(live: LiveTerminal, tokens: dict[str, str]) -> None:
     async def main() -> None:
-        async with RecordingAsyncClient.from_data_dir(live.data_dir, tokens["admin"]) as api:
+        async with RecordingAsyncClient.from_data_dir(live.data_dir, live.token("admin")) as api:
             created = await api.create_token("sdk async", "trade")
             assert created.token_id in {t.token_id for t in await api.tokens()}
             await api.revoke_token(created.token_id)
@@ -543,11 +545,26 @@ def test_connections(api: Client, live: LiveTerminal, tokens: dict[str, str]) ->
         api.connect("no-such-plugin")
 
     async def main() -> None:
-        async with RecordingAsyncClient(live.url, tokens["admin"]) as aapi:
+        async with RecordingAsyncClient(live.url, live.token("admin")) as aapi:
             await aapi.disconnect("replay")
             again = await aapi.connect("replay", ada)
             assert again.plugin_id == "replay"
     run(main())
+
+
+def test_the_python_example_runs(live: LiveTerminal, capsys: pytest.CaptureFixture[str]
+                                 ) -> None:
+    path = Path(__file__).parents[2] / "docs" / "examples" / "place_order_and_watch.py"
+    example = runpy.run_path(str(path))
+    token = live.token("trade", "example")
+    assert example["main"](["--data-dir", str(live.data_dir), "--token", token,
+                            "--quantity", size()]) == 0
+    out = capsys.readouterr().out
+    assert "order filled" in out and " fill buy " in out and " is filled" in out
+    assert example["main"](["--url", live.url, "--token", token, "--type", "limit",
+                            "--price", "0.3300", "--quantity", size(), "--wait", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "canceling" in out and " is canceled" in out
 
 
 def test_every_endpoint_was_called_sync_and_async() -> None:
