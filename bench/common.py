@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +17,22 @@ def best_of(repeats: int, fn: Callable[[], object]) -> float:
         start = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - start)
+    return best
+
+
+def interleaved_best(repeats: Sequence[int],
+                     fns: Sequence[Callable[[], object]]) -> list[float]:
+    """The fastest run of each of `fns` in seconds, the runs taken in turns: one run of
+    each per round (fns[0], fns[1], ..., fns[0], fns[1], ...), fns[i] in the first
+    repeats[i] rounds. A busy moment on a shared machine then falls on every side alike
+    rather than on the whole series of one of them."""
+    best = [float("inf")] * len(fns)
+    for round_ in range(max(repeats, default=0)):
+        for k, fn in enumerate(fns):
+            if round_ < repeats[k]:
+                start = time.perf_counter()
+                fn()
+                best[k] = min(best[k], time.perf_counter() - start)
     return best
 
 

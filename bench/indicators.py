@@ -3,23 +3,30 @@
 The bars are a real file's bars (GOOG daily) tiled to a million. Each figure is our time
 over the reference's time, so below 1.00x is faster; the target against TA-Lib is not to
 be slower. VWAP and the z-score have no TA-Lib function: the z-score's reference is TA-Lib
-SMA plus STDDEV, VWAP has only the pandas reference. Kernels are compiled (or loaded from
-numba's cache) and run once before timing; each figure is the best of several runs.
+SMA plus STDDEV, VWAP has only the pandas reference. Every function is run once before
+timing (ours are compiled or loaded from numba's cache then). Each ratio comes from its
+own series of runs taken in turns, ours, the reference's, ours, ..., each figure the best
+of its runs in that series, so a busy moment on a shared machine weighs on both sides of a
+ratio alike (the TA-Lib and the pandas line each show the "ours" of their own series).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import pandas as pd
 import talib
 
-from bench.common import SHARED_DATA, best_of
+from bench.common import SHARED_DATA, interleaved_best
 from plugins.replay.formats import open_recording
 from terminal.kernels import directional, momentum, trend, volatility, volume
+from terminal.model.market import Bar
 
 N_BARS = 1_000_000
+ROUNDS = 15  # runs of ours and of TA-Lib each
+PANDAS_ROUNDS = 5  # of pandas (1 for WMA, whose rolling().apply calls Python per bar)
 SOURCE = SHARED_DATA / "ohlcv" / "backtesting.py__GOOG.csv"
 
 Arrays = dict[str, np.ndarray]
@@ -28,7 +35,7 @@ Arrays = dict[str, np.ndarray]
 def tiled_bars() -> Arrays:
     events, _ = open_recording(SOURCE)
     rows = np.array([(e.high, e.low, e.close, e.volume) for _, e in events
-                     if type(e).__name__ == "Bar"], dtype=np.float64)
+                     if isinstance(e, Bar)], dtype=np.float64)
     reps = -(-N_BARS // len(rows))
     tiled = np.tile(rows, (reps, 1))[:N_BARS]
     minute = 60_000_000_000
@@ -84,8 +91,9 @@ def cases(b: Arrays) -> list[tuple[str, Callable[[], object], Callable[[], objec
          lambda: sc.ewm(span=30, adjust=False).mean()),
         ("MACD(12,26,9)", lambda: trend.macd(c), lambda: talib.MACD(c, 12, 26, 9),
          pandas_macd),
+        # TA-Lib's moving averages in BBANDS and STOCH are left at their default, SMA
         ("BBANDS(5,2,2)", lambda: volatility.bbands(c),
-         lambda: talib.BBANDS(c, 5, 2.0, 2.0, 0),
+         lambda: talib.BBANDS(c, 5, 2.0, 2.0),
          lambda: (sc.rolling(5).mean(), sc.rolling(5).std(ddof=0))),
         ("z-score(20)", lambda: volatility.zscore(c, 20),
          lambda: (c - talib.SMA(c, 20)) / talib.STDDEV(c, 20, 1.0),
@@ -93,13 +101,14 @@ def cases(b: Arrays) -> list[tuple[str, Callable[[], object], Callable[[], objec
         ("ATR(14)", lambda: volatility.atr(h, lo, c), lambda: talib.ATR(h, lo, c, 14),
          lambda: _wilder(tr.max(axis=1), 14)),
         ("STOCH(5,3,3)", lambda: momentum.stoch(h, lo, c),
-         lambda: talib.STOCH(h, lo, c, 5, 3, 0, 3, 0), pandas_stoch),
+         lambda: talib.STOCH(h, lo, c, fastk_period=5, slowk_period=3, slowd_period=3),
+         pandas_stoch),
         ("ADX(14) + DI", lambda: directional.adx(h, lo, c),
          lambda: (talib.ADX(h, lo, c, 14), talib.PLUS_DI(h, lo, c, 14),
                   talib.MINUS_DI(h, lo, c, 14)),
          lambda: pandas_adx(sh, sl, sc)),
         ("OBV", lambda: volume.obv(c, v), lambda: talib.OBV(c, v),
-         lambda: (np.sign(sc.diff()).fillna(0) * sv).cumsum()),
+         lambda: (cast(pd.Series, np.sign(sc.diff())).fillna(0) * sv).cumsum()),
         ("VWAP (UTC days)", lambda: volume.vwap(h, lo, c, v, ts=ts), None, pandas_vwap),
     ]
 
@@ -124,13 +133,20 @@ def main() -> None:
         return
     bars = tiled_bars()
     for name, ours_fn, talib_fn, pandas_fn in cases(bars):
-        ours_fn()  # compile or load from the cache
-        ours = best_of(7, ours_fn)
-        ta = best_of(7, talib_fn) if talib_fn is not None else None
-        slow = name.startswith("WMA")  # rolling().apply calls Python per bar
-        pd_s = best_of(1 if slow else 5, pandas_fn)
-        line(f"{name} vs TA-Lib", ours, ta, "TA-Lib", target=1.0)
-        line(f"{name} vs pandas", ours, pd_s, "pandas")
+        slow = name.startswith("WMA")
+        for fn in (ours_fn, talib_fn, None if slow else pandas_fn):  # first calls (ours:
+            if fn is not None:  # compiled or loaded from the cache)
+                fn()
+        # each ratio from its own series of runs in turns, ours then the reference's: in
+        # one series of three, ours would always follow pandas (big frees and allocations)
+        if talib_fn is not None:
+            ours, ta = interleaved_best([ROUNDS, ROUNDS], [ours_fn, talib_fn])
+            line(f"{name} vs TA-Lib", ours, ta, "TA-Lib", target=1.0)
+        ours_p, pd_s = interleaved_best([1 if slow else PANDAS_ROUNDS] * 2,
+                                        [ours_fn, pandas_fn])
+        if talib_fn is None:
+            line(f"{name} vs TA-Lib", ours_p, None, "TA-Lib")
+        line(f"{name} vs pandas", ours_p, pd_s, "pandas")
 
 
 if __name__ == "__main__":
