@@ -11,12 +11,15 @@ import swagger_ui_bundle
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from local_api.auth import Gatekeeper, requires
+from local_api.auth import SECURITY_SCHEME, Gatekeeper, requires
 from local_api.guard import Guard, HostPolicy
 from local_api.metrics import ApiMetrics
 from local_api.problems import ApiProblem, from_exception, problem_response
@@ -59,19 +62,61 @@ class Api:
                                                      settings.auth_failure_rate))
         self.hub = StreamHub(engine.bus, engine.books, settings, self.metrics)
         self.fastapi = _build(self)
-        self.asgi = Guard(self.fastapi, self.policy, self.metrics)
+        self.guard = Guard(Dispatch(self.fastapi, _areas(self)), self.policy, self.metrics,
+                           settings.concurrency, settings.loop_lag_limit_s)
+        self.asgi = self.guard
 
 
-def _build(api: Api) -> FastAPI:
-    app = FastAPI(title="Trading Terminal local API", version=__version__,
-                  description=DESCRIPTION, docs_url=None, redoc_url=None,
-                  openapi_url="/openapi.json")
+AREAS: tuple[Any, ...] = (trading, market, system, strategies, risk, analytics, admin)
+
+
+class Dispatch:
+    """Hands each /api/v1/<area>/... request to a small app holding only that area's
+    routes (FastAPI matches routes one by one, a few microseconds each); anything else goes
+    to the whole app, which also serves the docs and the OpenAPI document."""
+
+    def __init__(self, whole: ASGIApp, areas: dict[str, ASGIApp]) -> None:
+        self.whole = whole
+        self.areas = areas
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if path.startswith(PREFIX + "/"):
+            area = path[len(PREFIX) + 1:].split("/", 1)[0]
+            await self.areas.get(area, self.whole)(scope, receive, send)
+            return
+        await self.whole(scope, receive, send)
+
+
+def _app(api: Api, **kwargs: Any) -> FastAPI:
+    app = FastAPI(**kwargs)
     app.state.engine = api.engine
     app.state.settings = api.settings
     app.state.gatekeeper = api.gatekeeper
     app.state.metrics = api.metrics
     app.state.hub = api.hub
-    for module in (system, market, trading, strategies, risk, analytics, admin):
+    _handlers(app)
+    return app
+
+
+def _areas(api: Api) -> dict[str, ASGIApp]:
+    out: dict[str, ASGIApp] = {}
+    for module in AREAS:
+        app = _app(api, docs_url=None, redoc_url=None, openapi_url=None)
+        app.include_router(module.router, prefix=PREFIX)
+        for route in module.router.routes:
+            area = route.path.lstrip("/").split("/", 1)[0]
+            if area in out and out[area] is not app:
+                raise RuntimeError(f"/api/v1/{area} has routes in two modules")
+            out[area] = app
+    return out
+
+
+def _build(api: Api) -> FastAPI:
+    app = _app(api, title="Trading Terminal local API", version=__version__,
+               description=DESCRIPTION, docs_url=None, redoc_url=None,
+               openapi_url="/openapi.json")
+    for module in AREAS:
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(stream_router, prefix=PREFIX)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
@@ -92,8 +137,43 @@ def _build(api: Api) -> FastAPI:
         return Response(api.metrics.exposition(),
                         media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    _handlers(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _required_scope(dependant: Any) -> str | None:
+    for dep in dependant.dependencies:
+        scope = getattr(dep.call, "required_scope", None) or _required_scope(dep)
+        if scope:
+            return str(scope)
+    return None
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, plus the bearer scheme and each operation's scope
+    (`security` and `x-required-scope`), read from the routes' authorisation dependency."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = \
+        SECURITY_SCHEME
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        scope = _required_scope(route.dependant)
+        if scope is None:
+            continue
+        for method in route.methods or ():
+            operation = schema["paths"][route.path_format][method.lower()]
+            operation["security"] = [{"bearer": []}]
+            operation["x-required-scope"] = scope
+            operation.setdefault("responses", {}).update({
+                "401": {"description": "no valid token (problem+json)"},
+                "403": {"description": f"the token lacks the {scope} scope"},
+                "429": {"description": "rate limited; see Retry-After"}})
+    app.openapi_schema = schema
+    return schema
 
 
 def _mark(request: Request, slug: str) -> None:

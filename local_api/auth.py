@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import Depends, Request, WebSocket
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Request, WebSocket
 
 from local_api.problems import ApiProblem
 from local_api.ratelimit import FailureThrottle, RateLimiter
 from local_api.tokens import AuthFailure, Principal, TokenService
 
-bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer tt_<id>_<secret>")
+# The OpenAPI document declares the scheme (see app.py); a FastAPI security dependency
+# would add a layer of dependency solving to every request for documentation only.
+SECURITY_SCHEME = {"type": "http", "scheme": "bearer",
+                   "description": "Authorization: Bearer tt_<id>_<secret>"}
 
 
 @dataclass
@@ -60,9 +61,7 @@ def requires(scope: str, tier: str | None = None) -> Callable[..., Awaitable[Pri
     """A dependency: the request's principal, holding `scope`, within its `tier` budget."""
     tier_name = tier or scope
 
-    async def dependency(request: Request,
-                         _creds: Annotated[HTTPAuthorizationCredentials | None,
-                                           Depends(bearer)]) -> Principal:
+    async def dependency(request: Request) -> Principal:
         gate: Gatekeeper = request.app.state.gatekeeper
         principal = gate.authenticate(_client(request), request.headers.get("authorization"))
         request.state.principal = principal
@@ -78,6 +77,7 @@ def requires(scope: str, tier: str | None = None) -> Callable[..., Awaitable[Pri
         return principal
 
     dependency.__name__ = f"requires_{scope}_{tier_name}"
+    dependency.required_scope = scope  # type: ignore[attr-defined]
     return dependency
 
 

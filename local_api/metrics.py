@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -51,12 +52,23 @@ class ApiMetrics:
         self.total = 0
         self.started = time.time()
         self.per_token: dict[str, int] = {}
+        # labelled children looked up once: `labels()` costs more than the increment
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
+        self._token_counters: dict[str, Any] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.total += 1
         self._stamps.append(time.monotonic())
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = self.requests.labels(method, route, str(status))
+        counter.inc()
+        timer = self._timers.get(key[:2])
+        if timer is None:
+            timer = self._timers[key[:2]] = self.latency.labels(method, route)
+        timer.observe(seconds)
 
     def problem(self, method: str, route: str, status: int, problem: str,
                 token_id: str | None) -> None:
@@ -66,7 +78,10 @@ class ApiMetrics:
 
     def token_used(self, token_id: str) -> None:
         self.per_token[token_id] = self.per_token.get(token_id, 0) + 1
-        self.token_requests.labels(token_id).inc()
+        counter = self._token_counters.get(token_id)
+        if counter is None:
+            counter = self._token_counters[token_id] = self.token_requests.labels(token_id)
+        counter.inc()
 
     def request_rate(self) -> float:
         """Requests per second over the last RATE_WINDOW_S seconds."""

@@ -42,8 +42,11 @@ class _Server(uvicorn.Server):
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP given explicitly: asyncio switches Nagle off (TCP_NODELAY) only on sockets
+    # that say they are TCP; with Nagle on, each answer waits ~40 ms for a delayed ACK
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -119,6 +122,7 @@ class ApiServer:
         if self._server is None:
             return
         self._server.should_exit = True
+        self.api.guard.close()
         await self.api.hub.stop()
         if self._flusher is not None:
             self._flusher.cancel()

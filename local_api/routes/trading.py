@@ -31,6 +31,35 @@ Status = Literal["pending_new", "accepted", "partially_filled", "pending_cancel"
                  "canceled", "rejected", "expired", "working"]
 
 
+@router.get("/fills", response_model=list[FillOut], dependencies=[read])
+async def fills(request: Request, instrument: Annotated[str | None, Query(max_length=80)] = None,
+                start_ns: Annotated[int | None, Query(ge=0, lt=2**63)] = None,
+                end_ns: Annotated[int | None, Query(ge=0, lt=2**63)] = None,
+                limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[FillOut]:
+    """Fills oldest first."""
+    engine = engine_of(request)
+    iid = instrument_id(instrument) if instrument else None
+    stored = await off_loop(database(engine).fills.list, iid, start_ns, end_ns, limit)
+    return [FillOut.of(f) for f in stored]
+
+
+@router.get("/positions", response_model=list[PositionOut], dependencies=[read])
+async def positions(request: Request, open_only: bool = False) -> list[PositionOut]:
+    """Net positions with their average price, realised PnL and unrealised PnL at the mark
+    (mid of the last quote, else the last trade)."""
+    engine = engine_of(request)
+    marks = Marks(engine.market_data)
+    return [PositionOut.of(p, marks.mark(iid))
+            for iid, p in sorted(engine.portfolio.positions.items())
+            if not open_only or p.quantity]
+
+
+@router.get("/account", response_model=AccountOut, dependencies=[read])
+async def account(request: Request) -> AccountOut:
+    """Cash balances per currency."""
+    return AccountOut.of(engine_of(request).portfolio.account)
+
+
 @router.get("/orders", response_model=list[OrderOut], dependencies=[read])
 async def list_orders(request: Request, status: Status | None = None,
                       instrument: Annotated[str | None, Query(max_length=80)] = None,
@@ -100,32 +129,3 @@ async def cancel_order(request: Request, client_order_id: str) -> OrderOut:
 async def cancel_all(request: Request) -> CancelAllOut:
     """Cancel every working order."""
     return CancelAllOut(canceled=await order_manager(engine_of(request)).cancel_all())
-
-
-@router.get("/fills", response_model=list[FillOut], dependencies=[read])
-async def fills(request: Request, instrument: Annotated[str | None, Query(max_length=80)] = None,
-                start_ns: Annotated[int | None, Query(ge=0, lt=2**63)] = None,
-                end_ns: Annotated[int | None, Query(ge=0, lt=2**63)] = None,
-                limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[FillOut]:
-    """Fills oldest first."""
-    engine = engine_of(request)
-    iid = instrument_id(instrument) if instrument else None
-    stored = await off_loop(database(engine).fills.list, iid, start_ns, end_ns, limit)
-    return [FillOut.of(f) for f in stored]
-
-
-@router.get("/positions", response_model=list[PositionOut], dependencies=[read])
-async def positions(request: Request, open_only: bool = False) -> list[PositionOut]:
-    """Net positions with their average price, realised PnL and unrealised PnL at the mark
-    (mid of the last quote, else the last trade)."""
-    engine = engine_of(request)
-    marks = Marks(engine.market_data)
-    return [PositionOut.of(p, marks.mark(iid))
-            for iid, p in sorted(engine.portfolio.positions.items())
-            if not open_only or p.quantity]
-
-
-@router.get("/account", response_model=AccountOut, dependencies=[read])
-async def account(request: Request) -> AccountOut:
-    """Cash balances per currency."""
-    return AccountOut.of(engine_of(request).portfolio.account)
