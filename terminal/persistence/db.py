@@ -20,10 +20,12 @@ from terminal.persistence.repositories import (
     BacktestRepository,
     BarRepository,
     FillRepository,
+    HookRepository,
     InstrumentRepository,
     OrderRepository,
     PositionRepository,
     RiskLimitRepository,
+    WebhookRepository,
 )
 from terminal.persistence.repositories.accounts import insert_snapshot
 from terminal.persistence.repositories.fills import insert_fill
@@ -53,6 +55,8 @@ class Database:
         self.risk_limits = RiskLimitRepository(gateway)
         self.backtests = BacktestRepository(gateway)
         self.api_tokens = ApiTokenRepository(gateway)
+        self.webhooks = WebhookRepository(gateway)
+        self.hooks = HookRepository(gateway)
 
     @classmethod
     def open(cls, url: str) -> Database:

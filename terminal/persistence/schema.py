@@ -257,3 +257,108 @@ class ApiTokenRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (Index(None, "kind", "created_ns"),)
+
+
+class WebhookEndpointRow(Base):
+    """An outbound webhook subscription. Its signing secret is in the keyring only."""
+
+    __tablename__ = "webhook_endpoints"
+
+    endpoint_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    disabled_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    max_concurrency: Mapped[int] = mapped_column(Integer)
+    timeout_s: Mapped[float] = mapped_column(Double)
+    created_ns: Mapped[int] = mapped_column(BigInteger)
+    updated_ns: Mapped[int] = mapped_column(BigInteger)
+    previous_secret_until_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class WebhookMessageRow(Base):
+    """The outbox: one row per event and endpoint, kept until delivered (and after, as the
+    delivery log). `msg_id` is the webhook-id header of every attempt."""
+
+    __tablename__ = "webhook_messages"
+
+    msg_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_ns: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    delivered_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+    __table_args__ = (
+        Index(None, "status", "next_attempt_ns"),
+        Index(None, "endpoint_id", "created_ns"),
+    )
+
+
+class WebhookAttemptRow(Base):
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    msg_id: Mapped[str] = mapped_column(String(40))
+    endpoint_id: Mapped[str] = mapped_column(String(32))
+    attempt: Mapped[int] = mapped_column(Integer)
+    ts_ns: Mapped[int] = mapped_column(BigInteger)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latency_ms: Mapped[float] = mapped_column(Double)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    response_excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_attempt_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+    __table_args__ = (
+        Index(None, "msg_id"),
+        Index(None, "endpoint_id", "ts_ns"),
+    )
+
+
+class InboundHookRow(Base):
+    """An inbound hook (POST /hooks/<hook_id>); its secret is in the keyring only."""
+
+    __tablename__ = "inbound_hooks"
+
+    hook_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    auth: Mapped[str] = mapped_column(String(16))
+    template: Mapped[dict[str, Any]] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    tolerance_s: Mapped[int] = mapped_column(Integer)
+    created_ns: Mapped[int] = mapped_column(BigInteger)
+
+
+class InboundRequestRow(Base):
+    """Every request a hook received, with its outcome (never the body: it may hold the
+    shared secret)."""
+
+    __tablename__ = "inbound_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hook_id: Mapped[str] = mapped_column(String(32))
+    ts_ns: Mapped[int] = mapped_column(BigInteger)
+    status_code: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(300))
+    message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    client_order_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    remote: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (Index(None, "hook_id", "ts_ns"),)
+
+
+class InboundSeenRow(Base):
+    """Message ids a hook accepted: a replay of one is refused (also after a restart)."""
+
+    __tablename__ = "inbound_seen"
+
+    hook_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    ts_ns: Mapped[int] = mapped_column(BigInteger)

@@ -10,10 +10,12 @@ from terminal.persistence.repositories.audit import AuditRepository
 from terminal.persistence.repositories.backtests import BacktestRepository
 from terminal.persistence.repositories.bars import BarRepository
 from terminal.persistence.repositories.fills import FillRepository
+from terminal.persistence.repositories.hooks import HookRepository
 from terminal.persistence.repositories.instruments import InstrumentRepository
 from terminal.persistence.repositories.orders import OrderRepository
 from terminal.persistence.repositories.positions import PositionRepository
 from terminal.persistence.repositories.risk_limits import RiskLimitRepository
+from terminal.persistence.repositories.webhooks import WebhookRepository
 
 __all__ = [
     "AccountRepository",
@@ -22,8 +24,10 @@ __all__ = [
     "BacktestRepository",
     "BarRepository",
     "FillRepository",
+    "HookRepository",
     "InstrumentRepository",
     "OrderRepository",
     "PositionRepository",
     "RiskLimitRepository",
+    "WebhookRepository",
 ]
