@@ -36,7 +36,7 @@ async def terminal() -> None:
         engine = Engine(EngineOptions(
             data_dir=Path(tmp), replay_paths=[CAPTURE], instrument_files=[INSTRUMENTS],
             speed="max", starting_balances={**DEFAULT_BALANCES, "NKN": "500"},
-            api=ApiSettings(port=0, tiers=roomy, concurrency=int(sys.argv[2]) if len(sys.argv) > 2 else 8)))
+            api=ApiSettings(port=0, tiers=roomy)))
         await engine.start()
         await engine.run()
         assert engine.orders is not None and engine.api_server is not None

@@ -35,7 +35,9 @@ SECONDS = 1.5
 ROUNDS = 3
 CONNECTIONS = (1, 50)
 WINDOW_SPAN_S = 4.0
-WINDOW_LAG_S = 0.004  # what the GUI passes (terminal/run_options.py)
+# (label, server, total requests/s or 0 for flat out), measured one after the other
+LOADS = [("API paced 1,000 req/s", "ours", 1000.0), ("API flat out", "ours", 0.0),
+         ("other process flat out", "theirs", 0.0)]
 COINBASE = SHARED_DATA / "ws" / "cryptofeed__COINBASE.ws.28.0"
 
 
@@ -59,12 +61,13 @@ class Server:
 
 
 def run_load(url: str, path: str, connections: int, seconds: float,
-             token: str | None) -> dict[str, Any]:
-    args = [sys.executable, "-m", "bench.http_load", url, path, str(connections), str(seconds)]
-    if token:
-        args.append(token)
-    done = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+             token: str | None, rate: float = 0.0) -> dict[str, Any]:
+    args = [sys.executable, "-m", "bench.http_load", url, path, str(connections), str(seconds),
+            token or "-", str(rate)]
+    done = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=seconds + 60)
+    if done.returncode:
+        raise RuntimeError(f"the load generator failed: {done.stderr[-2000:]}")
     return dict(orjson.loads(done.stdout))
 
 
@@ -93,17 +96,19 @@ def throughput() -> None:
         ref.close()
 
 
-async def window_under_load(speed: float) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+async def window_under_load(speed: float) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+    """Loop lateness of the live window: quiet, then under each load (see LOADS)."""
     from local_api.settings import ApiSettings, Tier
     from terminal.app import Engine, EngineOptions
     from terminal.ui.launch import settle_heap
     from terminal.ui.main_window import MainWindow
 
     roomy = {n: Tier(rate=1e9, burst=10**9) for n in ("read", "trade", "admin", "pairing")}
+    out: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
+    other = Server("hello")
     with tempfile.TemporaryDirectory() as tmp:
         engine = Engine(EngineOptions(data_dir=Path(tmp), replay_paths=[COINBASE],
-                                      speed=speed, api=ApiSettings(port=0, tiers=roomy,
-                                                                   loop_lag_limit_s=WINDOW_LAG_S)))
+                                      speed=speed, api=ApiSettings(port=0, tiers=roomy)))
         window = MainWindow(engine, Path(tmp) / "window.ini")
         window.show()
         await engine.start()
@@ -113,19 +118,23 @@ async def window_under_load(speed: float) -> tuple[np.ndarray, np.ndarray, dict[
             await asyncio.sleep(1.0)
             assert engine.api_server is not None
             token, _ = engine.api_server.tokens.create("bench", "read")
-            quiet = await heartbeat(WINDOW_SPAN_S)
-            load = asyncio.ensure_future(asyncio.to_thread(
-                run_load, engine.api_server.url, "/api/v1/positions", 50, WINDOW_SPAN_S + 1,
-                token))
-            await asyncio.sleep(0.5)  # the load is up
-            loaded = await heartbeat(WINDOW_SPAN_S)
-            served = await load
+            targets = {"ours": (engine.api_server.url, "/api/v1/positions", token),
+                       "theirs": (other.url, "/hello", None)}
+            out["quiet"] = (await heartbeat(WINDOW_SPAN_S), {})
+            for name, which, rate in LOADS:
+                url, path, tok = targets[which]
+                load = asyncio.ensure_future(asyncio.to_thread(
+                    run_load, url, path, 50, WINDOW_SPAN_S + 1, tok, rate))
+                await asyncio.sleep(0.5)  # the load is up
+                late = await heartbeat(WINDOW_SPAN_S)
+                out[name] = (late, await load)
         finally:
             engine.request_stop()
             await asyncio.gather(runner, return_exceptions=True)
             window.close()
             await engine.stop()
-    return quiet, loaded, served
+            other.close()
+    return out
 
 
 def window() -> None:
@@ -141,15 +150,24 @@ def window() -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        quiet, loaded, served = loop.run_until_complete(
-            window_under_load(RATE * span / frames))
-    q99, l99 = float(np.percentile(quiet, 99)), float(np.percentile(loaded, 99))
-    q50, l50 = float(np.median(quiet)), float(np.median(loaded))
-    verdict = "met" if l99 <= max(16.0, 1.5 * q99 + 2.0) else "NOT MET"
-    print(f"{'window loop lateness, API loaded':44} p99 {l99:6.2f} ms vs {q99:.2f} ms "
-          f"without API traffic (p50 {l50:.2f} vs {q50:.2f} ms, max {loaded.max():.1f} vs "
-          f"{quiet.max():.1f} ms) while serving {served['per_second']:,.0f} req/s at 50 "
-          f"conn  target p99 <= max(16 ms, 1.5x quiet + 2 ms): {verdict}")
+        spans = loop.run_until_complete(window_under_load(RATE * span / frames))
+    quiet = spans["quiet"][0]
+    q99 = float(np.percentile(quiet, 99))
+    print(f"{'window loop lateness, no API traffic':44} p99 {q99:6.2f} ms, p50 "
+          f"{float(np.median(quiet)):.2f} ms, max {quiet.max():.1f} ms")
+    figures = {}
+    for name, _target, _rate in LOADS:
+        late, served = spans[name]
+        p99 = figures[name] = float(np.percentile(late, 99))
+        print(f"{'window loop lateness, ' + name:44} p99 {p99:6.2f} ms, p50 "
+              f"{float(np.median(late)):.2f} ms, max {late.max():.1f} ms  ({p99 / q99:.2f}x "
+              f"quiet; {served['per_second']:,.0f} req/s served)")
+    paced = figures["API paced 1,000 req/s"]
+    flat, control = figures["API flat out"], figures["other process flat out"]
+    ok = paced <= 1.5 * q99 + 2.0 and flat <= 1.2 * control + 2.0
+    print(f"{'window loop lateness verdict':44} paced p99 within 1.5x quiet + 2 ms and "
+          f"flat-out p99 within 1.2x of the same load on another process + 2 ms (the CPU "
+          f"this 2-core box shares): {'met' if ok else 'NOT MET'}")
 
 
 def main() -> None:

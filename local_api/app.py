@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from local_api.auth import SECURITY_SCHEME, Gatekeeper, requires
+from local_api.fastlane import FastLane
 from local_api.guard import Guard, HostPolicy
 from local_api.metrics import ApiMetrics
 from local_api.problems import ApiProblem, from_exception, problem_response
@@ -62,8 +63,12 @@ class Api:
                                                      settings.auth_failure_rate))
         self.hub = StreamHub(engine.bus, engine.books, settings, self.metrics)
         self.fastapi = _build(self)
-        self.guard = Guard(Dispatch(self.fastapi, _areas(self)), self.policy, self.metrics,
-                           settings.concurrency, settings.loop_lag_limit_s)
+        self.fastlane = FastLane(engine, self.gatekeeper)
+        for module, scope in ((trading, "read"), (market, "read")):
+            for path, model, produce in module.FAST_READS:
+                self.fastlane.add(PREFIX, path, scope, model, produce)
+        self.guard = Guard(Dispatch(self.fastapi, _areas(self), self.fastlane), self.policy,
+                           self.metrics, settings.concurrency)
         self.asgi = self.guard
 
 
@@ -75,12 +80,17 @@ class Dispatch:
     routes (FastAPI matches routes one by one, a few microseconds each); anything else goes
     to the whole app, which also serves the docs and the OpenAPI document."""
 
-    def __init__(self, whole: ASGIApp, areas: dict[str, ASGIApp]) -> None:
+    def __init__(self, whole: ASGIApp, areas: dict[str, ASGIApp], fastlane: FastLane) -> None:
         self.whole = whole
         self.areas = areas
+        self.fastlane = fastlane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
+        direct = self.fastlane.handler(scope)
+        if direct is not None:
+            await direct(scope, receive, send)
+            return
         if path.startswith(PREFIX + "/"):
             area = path[len(PREFIX) + 1:].split("/", 1)[0]
             await self.areas.get(area, self.whole)(scope, receive, send)

@@ -26,7 +26,6 @@ TOKEN_PARAMS = frozenset({"token", "access_token", "api_key", "apikey", "auth", 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 WS_POLICY_VIOLATION = 1008
-LAG_PROBE_S = 0.004
 
 
 @dataclass
@@ -55,34 +54,12 @@ def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
 
 class Guard:
     def __init__(self, app: ASGIApp, policy: HostPolicy, metrics: ApiMetrics,
-                 concurrency: int = 8, loop_lag_limit_s: float | None = None) -> None:
+                 concurrency: int = 8) -> None:
         self.app = app
         self.policy = policy
         self.metrics = metrics
         # however many clients push, at most this many requests are worked on at once
         self._slots = asyncio.Semaphore(concurrency)
-        self._lag_limit = loop_lag_limit_s
-        self._open = asyncio.Event()
-        self._open.set()
-        self._probe: asyncio.Task[None] | None = None
-        self.throttled = 0  # requests held back while the loop was late
-
-    async def _watch_loop_lag(self) -> None:
-        """Under the window, requests share the loop with the charts: while the loop comes
-        back late, new requests wait, so a flood of requests costs latency, not frames."""
-        assert self._lag_limit is not None
-        while True:
-            asked = time.perf_counter()
-            await asyncio.sleep(LAG_PROBE_S)
-            late = time.perf_counter() - asked - LAG_PROBE_S
-            if late > self._lag_limit:
-                self._open.clear()
-            else:
-                self._open.set()
-
-    def close(self) -> None:
-        if self._probe is not None:
-            self._probe.cancel()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -135,13 +112,6 @@ class Guard:
                     message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        if self._lag_limit is not None:
-            if self._probe is None:
-                self._probe = asyncio.get_running_loop().create_task(
-                    self._watch_loop_lag(), name="api-loop-lag")
-            if not self._open.is_set():
-                self.throttled += 1
-                await self._open.wait()
         try:
             async with self._slots:
                 await self.app(scope, receive, send_with_headers)

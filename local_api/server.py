@@ -122,7 +122,6 @@ class ApiServer:
         if self._server is None:
             return
         self._server.should_exit = True
-        self.api.guard.close()
         await self.api.hub.stop()
         if self._flusher is not None:
             self._flusher.cancel()

@@ -41,7 +41,5 @@ class ApiSettings:
     stream_history: int = 20_000  # messages kept for resuming
     stream_retention_s: float = 300.0  # how long after the last client leaves they are kept
     concurrency: int = 8  # requests worked on at once
-    # under the window: hold new requests back while the loop is later than this (seconds)
-    loop_lag_limit_s: float | None = None
     # paths whose POST bodies are not JSON (inbound alerts are text/plain by design)
     non_json_paths: tuple[str, ...] = ()

@@ -196,6 +196,15 @@ class StreamHub:
         self._dirty_books.clear()
 
     def _handler(self, channel: str, convert: Converter) -> Callable[[str, Any], None]:
+        if channel == "system":  # keyed by plugin, instrument or nothing: never filtered
+            def handle_system(topic: str, event: Any) -> None:
+                kind, _, key = topic.partition(".")
+                data = convert(event)
+                self._append(channel, None, {"event": kind, "subject": key or None,
+                                             **(data if isinstance(data, dict) else
+                                                {"value": data})})
+            return handle_system
+
         def handle(topic: str, event: Any) -> None:
             _, _, key = topic.partition(".")
             self._append(channel, key or None, convert(event))

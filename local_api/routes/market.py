@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -12,6 +12,9 @@ from local_api.problems import ApiProblem
 from local_api.schemas import BarOut, BarsOut, BookOut, InstrumentOut, QuoteOut, TradeOut
 from terminal.core.errors import ConfigError
 from terminal.services.timeframes import parse_timeframe
+
+if TYPE_CHECKING:
+    from terminal.app import Engine
 
 router = APIRouter(tags=["market data"], dependencies=[Depends(requires("read"))])
 MAX_BARS = 10_000
@@ -32,11 +35,14 @@ async def instrument(request: Request, instrument: str) -> InstrumentOut:
     return InstrumentOut.of(found)
 
 
+def quotes_of(engine: Engine) -> list[QuoteOut]:
+    return [QuoteOut.of(q) for _, q in sorted(engine.market_data.last_quote.items())]
+
+
 @router.get("/quotes", response_model=list[QuoteOut])
 async def quotes(request: Request) -> list[QuoteOut]:
     """The last quote of each instrument."""
-    last = engine_of(request).market_data.last_quote
-    return [QuoteOut.of(q) for _, q in sorted(last.items())]
+    return quotes_of(engine_of(request))
 
 
 @router.get("/quotes/{instrument}", response_model=QuoteOut)
@@ -101,3 +107,6 @@ async def book(request: Request, instrument: str,
     return BookOut(instrument_id=str(iid), usable=status.usable,
                    stale_reason=status.reason, ts_event=status.ts_ns or None,
                    bids=[(p, s) for p, s in bids], asks=[(p, s) for p, s in asks])
+
+
+FAST_READS = [("/quotes", list[QuoteOut], quotes_of)]

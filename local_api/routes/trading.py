@@ -3,7 +3,7 @@ risk engine, order manager, broker, audit log."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -24,6 +24,9 @@ from terminal.model.orders import OrderStatus
 from terminal.services.order_request import OrderRequest
 from terminal.services.risk.marks import Marks
 
+if TYPE_CHECKING:
+    from terminal.app import Engine
+
 router = APIRouter(tags=["trading"])
 read = Depends(requires("read"))
 trade = requires("trade")
@@ -43,21 +46,32 @@ async def fills(request: Request, instrument: Annotated[str | None, Query(max_le
     return [FillOut.of(f) for f in stored]
 
 
-@router.get("/positions", response_model=list[PositionOut], dependencies=[read])
-async def positions(request: Request, open_only: bool = False) -> list[PositionOut]:
-    """Net positions with their average price, realised PnL and unrealised PnL at the mark
-    (mid of the last quote, else the last trade)."""
-    engine = engine_of(request)
+def positions_of(engine: Engine, open_only: bool = False) -> list[PositionOut]:
     marks = Marks(engine.market_data)
     return [PositionOut.of(p, marks.mark(iid))
             for iid, p in sorted(engine.portfolio.positions.items())
             if not open_only or p.quantity]
 
 
+def account_of(engine: Engine) -> AccountOut:
+    return AccountOut.of(engine.portfolio.account)
+
+
+@router.get("/positions", response_model=list[PositionOut], dependencies=[read])
+async def positions(request: Request, open_only: bool = False) -> list[PositionOut]:
+    """Net positions with their average price, realised PnL and unrealised PnL at the mark
+    (mid of the last quote, else the last trade)."""
+    return positions_of(engine_of(request), open_only)
+
+
 @router.get("/account", response_model=AccountOut, dependencies=[read])
 async def account(request: Request) -> AccountOut:
     """Cash balances per currency."""
-    return AccountOut.of(engine_of(request).portfolio.account)
+    return account_of(engine_of(request))
+
+
+FAST_READS = [("/positions", list[PositionOut], positions_of),
+              ("/account", AccountOut, account_of)]
 
 
 @router.get("/orders", response_model=list[OrderOut], dependencies=[read])

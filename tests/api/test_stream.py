@@ -193,3 +193,19 @@ def test_a_bad_subscribe_message_gets_an_error_and_a_close(term: LiveTerminal) -
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
 
     asyncio.run(scenario())
+
+
+def test_system_events_reach_a_client_that_filters_instruments(term: LiveTerminal) -> None:
+    read = term.token("read")
+
+    async def scenario() -> None:
+        ws, _ = await subscribe(term, read, channels=["system"], instruments=[NKN])
+        term.call(lambda: term.engine.bus.emit(  # type: ignore[union-attr]
+            Kind.CONNECTION, "replay", {"plugin_id": "replay", "state": "disconnected"}))
+        got = await receive_until(ws, lambda got: len(got) == 1)
+        assert "instrument" not in got[0]
+        assert got[0]["data"] == {"event": "connection", "subject": "replay",
+                                  "plugin_id": "replay", "state": "disconnected"}
+        await ws.close()
+
+    asyncio.run(scenario())
