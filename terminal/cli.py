@@ -149,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from terminal.token_cli import main as token_main
 
         return token_main(argv[1:])
+    if argv[:1] == ["selftest"]:
+        from terminal.selftest import main as selftest_main
+        return selftest_main(argv[1:])
     if argv[:1] == ["backtest"]:
         from terminal.backtest_cli import main as backtest_main
 
