@@ -9,7 +9,7 @@ DEMO_FILES := $(wildcard $(SHARED_DATA)/ws/cryptofeed__BINANCE.ws.1.0)
 DEMO_INSTRUMENTS := $(wildcard $(SHARED_DATA)/ref/cryptofeed__BINANCE.0)
 DEMO_HISTORY := $(wildcard $(SHARED_DATA)/ohlcv/freqtrade__UNITTEST_BTC-1m.json $(SHARED_DATA)/ohlcv/backtesting.py__GOOG.csv)
 
-.PHONY: setup run test lint bench clean lock postgres screenshots
+.PHONY: setup run test lint bench clean lock postgres screenshots package
 
 setup: $(STAMP)
 
@@ -42,6 +42,7 @@ postgres:
 	@bash tests/tools/postgres.sh install
 
 test: $(STAMP) postgres
+	@bash tests/tools/chromium.sh install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -51,6 +52,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
+
+# A one-folder PyInstaller bundle in dist/trading-terminal (see packaging/trading-terminal.spec);
+# check it with `dist/trading-terminal/trading-terminal selftest`
+package: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/trading-terminal.spec
 
 lock:
 	$(PYTHON) -m venv /tmp/tt-lock-venv && /tmp/tt-lock-venv/bin/pip install --quiet '.[dev]' && \

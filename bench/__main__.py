@@ -11,6 +11,7 @@ from bench import (
     chart_frame,
     indicators,
     loop_stalls,
+    package,
     replay_throughput,
     risk_check,
 )
@@ -26,6 +27,7 @@ def main() -> None:
     risk_check.main()
     indicators.main()
     backtest.main()
+    package.main()
 
 
 if __name__ == "__main__":

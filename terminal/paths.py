@@ -15,3 +15,9 @@ def default_data_dir() -> Path:
 
 def default_cache_dir() -> Path:
     return Path(user_cache_dir(APP_NAME, appauthor=False))
+
+
+def numba_cache_dir() -> Path:
+    """Where numba keeps compiled kernels in the packaged app, whose own folder may be
+    read-only (set as NUMBA_CACHE_DIR by the bundle's runtime hook, before numba loads)."""
+    return default_cache_dir() / "numba"
