@@ -23,13 +23,28 @@ from local_api.auth import SECURITY_SCHEME, Gatekeeper, requires
 from local_api.fastlane import FastLane
 from local_api.guard import Guard, HostPolicy
 from local_api.metrics import ApiMetrics
+from local_api.pairing.event_log import DeviceEventLog
+from local_api.pairing.service import PairingService
 from local_api.problems import ApiProblem, from_exception, problem_response
 from local_api.ratelimit import FailureThrottle, RateLimiter
-from local_api.routes import admin, analytics, market, risk, strategies, system, trading
+from local_api.routes import (
+    admin,
+    analytics,
+    companion,
+    hooks,
+    market,
+    pairing,
+    risk,
+    strategies,
+    system,
+    trading,
+    webhooks,
+)
 from local_api.settings import ApiSettings
 from local_api.stream import StreamHub
 from local_api.stream import router as stream_router
 from local_api.tokens import TokenService
+from local_api.webhooks.service import Webhooks
 from terminal import __version__
 from terminal.core.errors import OrderError, PersistenceError, RiskRejected
 
@@ -51,17 +66,23 @@ are int64 nanoseconds UTC. The live stream is the websocket `/api/v1/stream`.
 class Api:
     """The app and what it is made of, for the server, the API panel and tests."""
 
-    def __init__(self, engine: Engine, settings: ApiSettings, tokens: TokenService) -> None:
+    def __init__(self, engine: Engine, settings: ApiSettings, tokens: TokenService,
+                 pairing: PairingService | None = None,
+                 event_log: DeviceEventLog | None = None) -> None:
         self.engine = engine
         self.settings = settings
         self.tokens = tokens
+        self.pairing = pairing
+        self.event_log = event_log
         self.metrics = ApiMetrics()
         self.policy = HostPolicy(settings.extra_hosts, settings.extra_origins,
-                                 settings.non_json_paths)
+                                 settings.non_json_paths, settings.non_json_prefixes)
+        self.webhooks = Webhooks(engine, settings.webhooks)
         self.gatekeeper = Gatekeeper(tokens, RateLimiter(settings.tiers),
                                      FailureThrottle(settings.auth_failure_burst,
-                                                     settings.auth_failure_rate))
+                                                     settings.auth_failure_rate), pairing)
         self.hub = StreamHub(engine.bus, engine.books, settings, self.metrics)
+        tokens.on_revoke(self.hub.revoke)  # a revoked token's or device's streams close
         self.fastapi = _build(self)
         self.fastlane = FastLane(engine, self.gatekeeper)
         for module, scope in ((trading, "read"), (market, "read")):
@@ -72,7 +93,8 @@ class Api:
         self.asgi = self.guard
 
 
-AREAS: tuple[Any, ...] = (trading, market, system, strategies, risk, analytics, admin)
+AREAS: tuple[Any, ...] = (trading, market, system, strategies, risk, analytics, admin,
+                          webhooks, pairing)
 
 
 class Dispatch:
@@ -105,6 +127,9 @@ def _app(api: Api, **kwargs: Any) -> FastAPI:
     app.state.gatekeeper = api.gatekeeper
     app.state.metrics = api.metrics
     app.state.hub = api.hub
+    app.state.webhooks = api.webhooks
+    app.state.pairing = api.pairing
+    app.state.event_log = api.event_log
     _handlers(app)
     return app
 
@@ -129,6 +154,8 @@ def _build(api: Api) -> FastAPI:
     for module in AREAS:
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(stream_router, prefix=PREFIX)
+    app.include_router(hooks.router)  # /hooks/<id>: outside /api/v1, no API token
+    app.include_router(companion.router)  # /companion: the phone's web client
     assets = Path(swagger_ui_bundle.swagger_ui_path)
     app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import Request, WebSocket
 
@@ -18,11 +19,16 @@ SECURITY_SCHEME = {"type": "http", "scheme": "bearer",
                    "description": "Authorization: Bearer tt_<id>_<secret>"}
 
 
+class AccessVerifier(Protocol):
+    def verify_access(self, token: str) -> Principal: ...
+
+
 @dataclass
 class Gatekeeper:
     tokens: TokenService
     limiter: RateLimiter
     failures: FailureThrottle
+    devices: AccessVerifier | None = None  # paired devices' signed access tokens
 
     def authenticate(self, client: str, authorization: str | None) -> Principal:
         wait = self.failures.blocked(client)
@@ -38,8 +44,11 @@ class Gatekeeper:
             self.failures.failed(client)
             raise ApiProblem("unauthorized", "the Authorization header must be 'Bearer "
                              "<token>'", headers={"WWW-Authenticate": "Bearer"})
+        value = value.strip()
         try:
-            return self.tokens.verify(value.strip())
+            if value.startswith("eyJ") and self.devices is not None:
+                return self.devices.verify_access(value)
+            return self.tokens.verify(value)
         except AuthFailure as exc:
             self.failures.failed(client)
             raise ApiProblem(exc.slug, exc.detail,
@@ -81,8 +90,27 @@ def requires(scope: str, tier: str | None = None) -> Callable[..., Awaitable[Pri
     return dependency
 
 
-def authenticate_websocket(websocket: WebSocket, scope: str) -> Principal:
+WS_SUBPROTOCOL = "tt.v1"
+WS_BEARER_PREFIX = "bearer."
+
+
+def websocket_credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """(Authorization value, subprotocol to answer). A browser cannot set headers on a
+    websocket, so the token may come as a subprotocol instead: ["tt.v1", "bearer.<token>"].
+    Either way it travels in a header, never in the URL."""
+    header = websocket.headers.get("authorization")
+    if header:
+        return header, None
+    offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
+    for item in offered:
+        if item.startswith(WS_BEARER_PREFIX) and WS_SUBPROTOCOL in offered:
+            return f"Bearer {item[len(WS_BEARER_PREFIX):]}", WS_SUBPROTOCOL
+    return None, None
+
+
+def authenticate_websocket(websocket: WebSocket, scope: str) -> tuple[Principal, str | None]:
     gate: Gatekeeper = websocket.app.state.gatekeeper
-    principal = gate.authenticate(_client(websocket), websocket.headers.get("authorization"))
+    authorization, subprotocol = websocket_credentials(websocket)
+    principal = gate.authenticate(_client(websocket), authorization)
     gate.authorize(principal, scope)
-    return principal
+    return principal, subprotocol

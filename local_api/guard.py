@@ -26,6 +26,7 @@ TOKEN_PARAMS = frozenset({"token", "access_token", "api_key", "apikey", "auth", 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 WS_POLICY_VIOLATION = 1008
+HOOK_PREFIX = "/hooks/"
 
 
 @dataclass
@@ -35,8 +36,14 @@ class HostPolicy:
     extra_hosts: tuple[str, ...] = ()
     extra_origins: tuple[str, ...] = ()
     non_json_paths: tuple[str, ...] = ()
+    non_json_prefixes: tuple[str, ...] = ()
     hosts: frozenset[str] = field(default_factory=frozenset)
     origins: frozenset[str] = field(default_factory=frozenset)
+
+    def allow(self, host: str, port: int, scheme: str) -> None:
+        """Also answer to this host (the LAN listener) and its own origin."""
+        self.hosts = self.hosts | {host, f"{host}:{port}"}
+        self.origins = self.origins | {f"{scheme}://{host}:{port}"}
 
     def bind(self, port: int, scheme: str = "http") -> None:
         names = [*LOOPBACK_NAMES, *self.extra_hosts]
@@ -136,7 +143,12 @@ class Guard:
         if origin is not None and origin not in self.policy.origins:
             return "origin-not-allowed", f"requests from {origin} are refused"
         query = scope.get("query_string", b"")
-        if query:
+        path: str = scope["path"]
+        takes_text = path in self.policy.non_json_paths or \
+            path.startswith(self.policy.non_json_prefixes)
+        # an inbound hook's shared secret may travel in its URL (TradingView cannot send
+        # headers); it is not an API token and opens no other route
+        if query and not path.startswith(HOOK_PREFIX):
             names = {k.lower() for k, _ in parse_qsl(query.decode("latin-1"),
                                                       keep_blank_values=True)}
             leaked = names & TOKEN_PARAMS
@@ -144,8 +156,7 @@ class Guard:
                 return "token-in-query", (f"credentials are not accepted in the query string "
                                           f"({', '.join(sorted(leaked))}); send "
                                           "'Authorization: Bearer <token>'")
-        if scope["type"] == "http" and scope["method"] in BODY_METHODS and \
-                scope["path"] not in self.policy.non_json_paths:
+        if scope["type"] == "http" and scope["method"] in BODY_METHODS and not takes_text:
             ctype = _header(headers, b"content-type")
             if ctype is None:
                 length = _header(headers, b"content-length")

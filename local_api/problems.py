@@ -45,6 +45,9 @@ PROBLEMS: dict[str, ProblemKind] = {
     "auth-throttled": ProblemKind(429, "Too many failed authentications",
                                   "This client failed to authenticate too often; retry "
                                   "after the Retry-After seconds."),
+    "pairing-failed": ProblemKind(401, "Pairing failed",
+                                  "The pairing code is unknown, used or expired; a few misses "
+                                  "lock the client out for a while."),
     "not-found": ProblemKind(404, "Not found", "No such resource."),
     "method-not-allowed": ProblemKind(405, "Method not allowed",
                                       "The route does not take this method."),
@@ -59,6 +62,20 @@ PROBLEMS: dict[str, ProblemKind] = {
     "conflict": ProblemKind(409, "Conflict", "The request conflicts with the current state."),
     "unavailable": ProblemKind(503, "Unavailable", "The part of the terminal that would "
                                "answer is not running."),
+    "hook-unauthorized": ProblemKind(401, "Hook secret or signature wrong",
+                                     "The inbound hook's shared secret (body or ?secret=) or "
+                                     "its Standard Webhooks signature is missing or wrong."),
+    "hook-stale": ProblemKind(400, "Alert too old or too new",
+                              "The alert's timestamp is outside the hook's tolerance."),
+    "hook-replayed": ProblemKind(409, "Alert already received",
+                                 "The hook already accepted a message with this id."),
+    "hook-invalid": ProblemKind(422, "Alert not understood",
+                                "The alert's body or a field the hook's template maps is "
+                                "malformed; `detail` names it."),
+    "hook-disabled": ProblemKind(403, "Hook disabled", "The inbound hook is switched off."),
+    "payload-too-large": ProblemKind(413, "Body too large", "The request body is too large."),
+    "keyring-unavailable": ProblemKind(503, "No keyring", "Secrets cannot be stored: this "
+                                       "machine has no keyring backend (see `detail`)."),
     "internal-error": ProblemKind(500, "Internal error",
                                   "The terminal failed to answer; the log has the details."),
 }

@@ -22,9 +22,13 @@ import orjson
 import uvicorn
 
 from local_api.app import Api
+from local_api.pairing.event_log import DeviceEventLog
+from local_api.pairing.keys import lan_certificate, signing_key
+from local_api.pairing.service import PairingService
 from local_api.settings import ApiSettings
 from local_api.tokens import TokenService
 from terminal.core.errors import ConfigError
+from terminal.secrets import SecretStore
 
 if TYPE_CHECKING:
     from terminal.app import Engine
@@ -69,12 +73,30 @@ class ApiServer:
             raise ConfigError("the API needs a started engine (its database holds the tokens)")
         self.engine = engine
         self.tokens = TokenService(engine.db.api_tokens, self.settings.token_cache_s)
-        self.api = Api(engine, self.settings, self.tokens)
+        secrets = SecretStore()
+        self.lan_cert = None if self.settings.lan_host is None else lan_certificate(
+            engine.options.data_dir, secrets, self.settings.lan_host)
+        self.pairing = PairingService(
+            engine.db.pairing, self.tokens, signing_key(secrets), lambda: self.pairing_base,
+            lambda: self.lan_cert.fingerprint if self.lan_cert is not None else "")
+        self.event_log = DeviceEventLog(engine.bus, engine.db.pairing)
+        self.api = Api(engine, self.settings, self.tokens, self.pairing, self.event_log)
         self.port = 0
+        self.lan_port = self.settings.lan_port
+        self._lan: _Server | None = None
+        self._lan_task: asyncio.Task[None] | None = None
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._discovery: Path | None = None
+
+    @property
+    def pairing_base(self) -> str:
+        """Where a phone reaches the terminal: the LAN listener (TLS) when on, else the
+        loopback (a companion page in a browser on this machine)."""
+        if self.settings.lan_host is not None:
+            return f"https://{self.settings.lan_host}:{self.lan_port}"
+        return self.url
 
     @property
     def url(self) -> str:
@@ -97,10 +119,36 @@ class ApiServer:
                 raise ConfigError("the API server stopped while starting")
             await asyncio.sleep(0.01)
         self.api.hub.start()
+        self.event_log.start()
+        await self.api.webhooks.start()
+        if self.lan_cert is not None:
+            await self._start_lan()
         self._flusher = asyncio.get_running_loop().create_task(self._flush_usage(),
                                                                name="api-token-usage")
         self._write_discovery()
         log.info("local API on %s (docs at %s/docs)", self.url, self.url)
+
+    async def _start_lan(self) -> None:
+        assert self.lan_cert is not None and self.settings.lan_host is not None
+        host, port = self.settings.lan_host, self.settings.lan_port
+        sock = bind(host, port)
+        self.lan_port = sock.getsockname()[1]
+        self.api.policy.allow(host, self.lan_port, "https")
+        config = uvicorn.Config(self.api.asgi, log_config=None, access_log=False,
+                                lifespan="off", ws="websockets-sansio", ws_max_size=1 << 20,
+                                timeout_graceful_shutdown=2, server_header=False)
+        config.load()
+        config.ssl = self.lan_cert.ssl_context()  # plain HTTP is never offered off loopback
+        self._lan = _Server(config)
+        self._lan_task = asyncio.get_running_loop().create_task(
+            self._lan.serve(sockets=[sock]), name="api-lan")
+        while not self._lan.started:
+            if self._lan_task.done():
+                self._lan_task.result()
+                raise ConfigError("the LAN listener stopped while starting")
+            await asyncio.sleep(0.01)
+        log.info("local API also on https://%s:%d (LAN, certificate sha256 %s)", host,
+                 sock.getsockname()[1], self.lan_cert.fingerprint)
 
     async def _flush_usage(self) -> None:
         while True:
@@ -122,14 +170,19 @@ class ApiServer:
         if self._server is None:
             return
         self._server.should_exit = True
+        if self._lan is not None:
+            self._lan.should_exit = True
+        await self.api.webhooks.stop()
+        await self.event_log.stop()
         await self.api.hub.stop()
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._lan_task):
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         with contextlib.suppress(Exception):
             self.tokens.flush_usage()
         if self._discovery is not None:

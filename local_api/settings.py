@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from local_api.webhooks.config import WebhookSettings
+
 DEFAULT_PORT = 8765
 LOOPBACK = "127.0.0.1"
 
@@ -41,5 +43,11 @@ class ApiSettings:
     stream_history: int = 20_000  # messages kept for resuming
     stream_retention_s: float = 300.0  # how long after the last client leaves they are kept
     concurrency: int = 8  # requests worked on at once
+    # LAN mode for a phone (opt-in): the API also listens here, with TLS only
+    lan_host: str | None = None
+    lan_port: int = 8766
     # paths whose POST bodies are not JSON (inbound alerts are text/plain by design)
     non_json_paths: tuple[str, ...] = ()
+    # path prefixes whose POST bodies may be text/plain (TradingView alerts are)
+    non_json_prefixes: tuple[str, ...] = ("/hooks/",)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)

@@ -52,6 +52,7 @@ SUBSCRIBE_TIMEOUT_S = 10.0
 HEARTBEAT_S = 15.0
 CLOSE_SLOW = 4008
 CLOSE_BAD_REQUEST = 4400
+CLOSE_REVOKED = 4401
 
 
 @dataclass(slots=True)
@@ -70,6 +71,8 @@ class StreamClient:
     queue: deque[str] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     overflowed: bool = False
+    revoked: bool = False
+    token_id: str = ""
     last_seq: int = 0  # the last sequence number put in the queue
 
     def wants(self, message: Message) -> bool:
@@ -278,6 +281,16 @@ class StreamHub:
         self._metrics.stream_clients.set(len(self.clients))
         return notice
 
+    def revoke(self, token_id: str) -> int:
+        """Close the streams of a revoked token or device at once; how many."""
+        cut = 0
+        for client in self.clients:
+            if client.token_id == token_id:
+                client.revoked = True
+                client.wake.set()
+                cut += 1
+        return cut
+
     def detach(self, client: StreamClient) -> None:
         self.clients.discard(client)
         self._metrics.stream_clients.set(len(self.clients))
@@ -317,7 +330,7 @@ async def stream(websocket: WebSocket) -> None:
     """Subscribe with {"op": "subscribe", "channels": [...], "instruments": [...],
     "resume_from": N}; see the module docstring for the protocol."""
     try:
-        authenticate_websocket(websocket, "read")
+        principal, subprotocol = authenticate_websocket(websocket, "read")
     except ApiProblem as problem:
         if "websocket.http.response" in websocket.scope.get("extensions", {}):
             await websocket.send_denial_response(from_exception(problem))
@@ -326,10 +339,11 @@ async def stream(websocket: WebSocket) -> None:
         return
     hub: StreamHub = websocket.app.state.hub
     settings: ApiSettings = websocket.app.state.settings
-    await websocket.accept()
+    await websocket.accept(subprotocol=subprotocol)
     try:
         first = await asyncio.wait_for(websocket.receive_text(), SUBSCRIBE_TIMEOUT_S)
         client, resume = _subscription(first, settings.stream_queue)
+        client.token_id = principal.token_id
     except (TimeoutError, ValueError) as exc:
         detail = str(exc) or "no subscribe message within 10 s"
         with contextlib.suppress(Exception):
@@ -345,6 +359,9 @@ async def stream(websocket: WebSocket) -> None:
         while not receiver.done():
             while client.queue:
                 await websocket.send_text(client.queue.popleft())
+            if client.revoked:
+                await websocket.close(code=CLOSE_REVOKED, reason="token revoked")
+                return
             if client.overflowed:
                 hub._metrics.stream_closed_slow.inc()
                 await websocket.close(code=CLOSE_SLOW,

@@ -32,6 +32,8 @@ class TokenStore(Protocol):
     def list(self, kind: str | None = None) -> builtins.list[ApiTokenRecord]: ...
     def revoke(self, token_id: str, ts_ns: int) -> bool: ...
     def record_use(self, uses: builtins.list[tuple[str, int, int]]) -> None: ...
+    def update_secret(self, token_id: str, secret_hash: str,
+                      detail: dict[str, object]) -> bool: ...
 
 
 class AuthFailure(Exception):
@@ -85,6 +87,11 @@ class TokenService:
         self._monotonic = monotonic
         self._cache: dict[str, tuple[ApiTokenRecord | None, float]] = {}
         self._uses: dict[str, list[int]] = {}  # token id -> [last used ns, count]
+        self._revoke_listeners: list[Callable[[str], object]] = []
+
+    def on_revoke(self, listener: Callable[[str], object]) -> None:
+        """Called with the token id after a revocation through this service (streams close)."""
+        self._revoke_listeners.append(listener)
 
     def create(self, name: str, scope: str, expires_in_s: int | None = None,
                kind: str = "token", detail: dict[str, object] | None = None,
@@ -119,7 +126,39 @@ class TokenService:
     def revoke(self, token_id: str) -> bool:
         done = self._store.revoke(token_id, self._wall_ns())
         self._cache.pop(token_id, None)
+        if done:
+            for listener in self._revoke_listeners:
+                listener(token_id)
         return done
+
+    def rotate(self, token_id: str, secret_hash: str, detail: dict[str, object]) -> None:
+        """Replace a credential's secret (a device's refresh token)."""
+        if not self._store.update_secret(token_id, secret_hash, detail):
+            raise AuthFailure("token-revoked", f"credential {token_id} is revoked")
+        self._cache.pop(token_id, None)
+
+    def principal_of(self, token_id: str, scope: str) -> Principal:
+        """The principal of a credential proven some other way (a device's signed access
+        token), if it is still active; its scope is at most what the credential holds."""
+        record = self._lookup(token_id)
+        if record is None:
+            raise AuthFailure("unauthorized", "unknown device")
+        if record.revoked_ns is not None:
+            raise AuthFailure("token-revoked", f"device {token_id} was revoked")
+        held = highest_scope(record.scopes)
+        granted = scope if scope in SCOPES and SCOPES.index(scope) <= SCOPES.index(held) \
+            else held
+        self._used(token_id)
+        return Principal(token_id, record.name, record.kind, granted)
+
+    def _used(self, token_id: str) -> None:
+        now = self._wall_ns()
+        use = self._uses.get(token_id)
+        if use is None:
+            self._uses[token_id] = [now, 1]
+        else:
+            use[0] = now
+            use[1] += 1
 
     def verify(self, text: str) -> Principal:
         """The principal of a token text, or AuthFailure saying why not."""
@@ -135,12 +174,9 @@ class TokenService:
             raise AuthFailure("token-revoked", f"token {token_id} was revoked")
         if record.expires_ns is not None and now >= record.expires_ns:
             raise AuthFailure("token-expired", f"token {token_id} has expired")
-        use = self._uses.get(token_id)
-        if use is None:
-            self._uses[token_id] = [now, 1]
-        else:
-            use[0] = now
-            use[1] += 1
+        if record.kind != "token":
+            raise AuthFailure("unauthorized", "unknown token")
+        self._used(token_id)
         return Principal(token_id, record.name, record.kind, highest_scope(record.scopes))
 
     def _lookup(self, token_id: str) -> ApiTokenRecord | None:

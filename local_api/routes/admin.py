@@ -78,3 +78,14 @@ def _audit(request: Request, action: str, subject: str, detail: dict[str, object
     db = engine_of(request).db
     if db is not None:
         db.audit.record(time.time_ns(), "api", action, subject, detail)
+
+
+@router.delete("/devices/{device_id}", status_code=204)
+async def revoke_device(request: Request, device_id: str,
+                        principal: Annotated[Principal, Depends(admin)]) -> None:
+    """Unpair a device: its tokens stop working and its live streams close at once."""
+    tokens = _tokens(request)
+    record = tokens.get(device_id)
+    if record is None or record.kind != "device" or not tokens.revoke(device_id):
+        raise ApiProblem("not-found", f"no paired device {device_id}")
+    _audit(request, "api.device.revoke", device_id, {"by": principal.token_id})

@@ -23,6 +23,7 @@ from terminal.persistence.repositories import (
     HookRepository,
     InstrumentRepository,
     OrderRepository,
+    PairingRepository,
     PositionRepository,
     RiskLimitRepository,
     WebhookRepository,
@@ -55,6 +56,7 @@ class Database:
         self.risk_limits = RiskLimitRepository(gateway)
         self.backtests = BacktestRepository(gateway)
         self.api_tokens = ApiTokenRepository(gateway)
+        self.pairing = PairingRepository(gateway)
         self.webhooks = WebhookRepository(gateway)
         self.hooks = HookRepository(gateway)
 

@@ -362,3 +362,33 @@ class InboundSeenRow(Base):
     hook_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     ts_ns: Mapped[int] = mapped_column(BigInteger)
+
+
+class PairingCodeRow(Base):
+    """A one-time pairing code offered to a phone: only its SHA-256 is stored."""
+
+    __tablename__ = "pairing_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    created_ns: Mapped[int] = mapped_column(BigInteger)
+    expires_ns: Mapped[int] = mapped_column(BigInteger)
+    used_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    confirmation: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class DeviceEventRow(Base):
+    """The durable event log devices sync from: orders, fills, positions, alerts, signals."""
+
+    __tablename__ = "device_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=True)
+    ts_ns: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(16))
+    instrument: Mapped[str | None] = mapped_column(ID, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    # AUTOINCREMENT: SQLite must never hand out a sequence number again after pruning
+    __table_args__ = (Index(None, "ts_ns"), {"sqlite_autoincrement": True})

@@ -13,6 +13,7 @@ from terminal.persistence.repositories.fills import FillRepository
 from terminal.persistence.repositories.hooks import HookRepository
 from terminal.persistence.repositories.instruments import InstrumentRepository
 from terminal.persistence.repositories.orders import OrderRepository
+from terminal.persistence.repositories.pairing import PairingRepository
 from terminal.persistence.repositories.positions import PositionRepository
 from terminal.persistence.repositories.risk_limits import RiskLimitRepository
 from terminal.persistence.repositories.webhooks import WebhookRepository
@@ -27,6 +28,7 @@ __all__ = [
     "HookRepository",
     "InstrumentRepository",
     "OrderRepository",
+    "PairingRepository",
     "PositionRepository",
     "RiskLimitRepository",
     "WebhookRepository",

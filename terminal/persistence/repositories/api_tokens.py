@@ -43,6 +43,13 @@ class ApiTokenRepository:
         with self._gw.begin(f"revoking API token {token_id}") as conn:
             return bool(conn.execute(query).rowcount)
 
+    def update_secret(self, token_id: str, secret_hash: str, detail: dict[str, object]) -> bool:
+        """Replace a live credential's secret hash (a rotated refresh token) and detail."""
+        query = (update(TABLE).where(TABLE.c.token_id == token_id, TABLE.c.revoked_ns.is_(None))
+                 .values(secret_hash=secret_hash, detail=dict(detail)))
+        with self._gw.begin(f"rotating the credential of {token_id}") as conn:
+            return bool(conn.execute(query).rowcount)
+
     def record_use(self, uses: Iterable[tuple[str, int, int]]) -> None:
         """(token id, last used ns, requests since the last call) for each used token."""
         with self._gw.begin("recording API token use") as conn:
