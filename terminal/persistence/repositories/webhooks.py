@@ -3,7 +3,7 @@ delivery log (every attempt). Writes come in batches from the dispatcher's worke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select, update
@@ -15,6 +15,7 @@ from terminal.persistence.schema import (
     WebhookMessageRow,
     table,
 )
+from terminal.persistence.upsert import insert_ignore
 from terminal.persistence.webhook_records import (
     PENDING,
     AttemptOutcome,
@@ -73,14 +74,20 @@ class WebhookRepository:
     def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
         if not messages:
             return
+        # a batch may come again after a cancelled write that had in fact been done
+        stmt = insert_ignore(self._gw.dialect, MESSAGES)
         with self._gw.begin(f"storing {len(messages)} webhook messages") as conn:
-            conn.execute(insert(MESSAGES), [_message_row(m) for m in messages])
+            conn.execute(stmt, [_message_row(m) for m in messages])
 
-    def due(self, now_ns: int, limit: int) -> list[OutboxMessage]:
-        """Pending messages whose next attempt is due, soonest first."""
+    def due(self, now_ns: int, limit: int,
+            endpoint_ids: Collection[str] | None = None) -> list[OutboxMessage]:
+        """Pending messages whose next attempt is due, soonest first (of the given
+        endpoints only, when named)."""
         query = (select(MESSAGES).where(MESSAGES.c.status == PENDING,
                                         MESSAGES.c.next_attempt_ns <= now_ns)
                  .order_by(MESSAGES.c.next_attempt_ns, MESSAGES.c.created_ns).limit(limit))
+        if endpoint_ids is not None:
+            query = query.where(MESSAGES.c.endpoint_id.in_(list(endpoint_ids)))
         with self._gw.read("reading due webhook messages") as conn:
             return [_message(r) for r in conn.execute(query)]
 
