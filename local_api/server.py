@@ -161,7 +161,9 @@ class ApiServer:
     def _write_discovery(self) -> None:
         path = self.engine.options.data_dir / DISCOVERY_FILE
         try:
-            path.write_bytes(orjson.dumps({"url": self.url, "pid": os.getpid()}))
+            path.write_bytes(orjson.dumps({
+                "url": self.url, "pid": os.getpid(), "pairing_base": self.pairing_base,
+                "fingerprint": self.lan_cert.fingerprint if self.lan_cert else ""}))
             self._discovery = path
         except OSError as exc:
             log.warning("could not write %s: %s", path, exc)

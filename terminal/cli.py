@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="trading-terminal", description="Trading Terminal: charts, order books, order "
         "entry, local signal and risk engines, and a localhost API.",
         epilog="Other commands: `trading-terminal plugins list [--json]`, `trading-terminal "
-        "backtest --help`, `trading-terminal token --help`.", allow_abbrev=False)
+        "backtest --help`, `trading-terminal token --help`, `trading-terminal pair --help`.",
+        allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help=f"where the database and logs live (default {default_data_dir()})")
@@ -145,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if plugins_args.plugins_command is None:
             plugins_parser.error("say what to do: `trading-terminal plugins list [--json]`")
         return _plugins(plugins_args)
+    if argv[:1] == ["pair"]:
+        from terminal.pair_cli import main as pair_main
+
+        return pair_main(argv[1:])
     if argv[:1] == ["token"]:
         from terminal.token_cli import main as token_main
 
