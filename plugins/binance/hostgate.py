@@ -27,7 +27,9 @@ class HostGate:
         self.rate = rate
         self.burst = burst
         self._clock = clock
-        self._tat = 0.0  # the theoretical arrival time of the next call
+        self._tokens = float(burst)
+        self._stamp = clock()
+        self._tail: asyncio.Future[None] | None = None
         self.paused_until = 0.0
         self.granted: list[float] = []  # when each snapshot call was let through
         self.pauses: list[tuple[float, float]] = []  # (when, seconds)
@@ -42,18 +44,30 @@ class HostGate:
             await asyncio.sleep(wait)
 
     async def take(self) -> None:
-        """Wait for a snapshot token (GCRA: the reservation is made before waiting, so
-        callers are served in order without a lock bound to one event loop)."""
-        await self.ready()
-        now = self._clock()
-        interval = 1.0 / self.rate
-        tat = max(self._tat, now)
-        allowed = tat - (self.burst - 1) * interval
-        self._tat = tat + interval
-        if allowed > now:
-            await asyncio.sleep(allowed - now)
-        await self.ready()
-        self.granted.append(self._clock())
+        """Wait for a snapshot token. Callers are served one at a time in arrival order
+        (each waits for the one before, without a lock bound to one event loop), and the
+        bucket is counted at the moment a call is let through, so a late wake-up never
+        lets two calls go closer together than the budget allows."""
+        loop = asyncio.get_running_loop()
+        previous, done = self._tail, loop.create_future()
+        self._tail = done
+        try:
+            if previous is not None and not previous.done() and previous.get_loop() is loop:
+                await asyncio.shield(previous)
+            while True:
+                await self.ready()
+                now = self._clock()
+                self._tokens = min(float(self.burst),
+                                   self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    self.granted.append(now)
+                    return
+                await asyncio.sleep((1.0 - self._tokens) / self.rate)
+        finally:
+            if not done.done():
+                done.set_result(None)
 
 
 def gate_for(url: str, rate: float, burst: int) -> HostGate:

@@ -78,6 +78,7 @@ class Tape:
         self.sent = 0
         self.clients: set[Client] = set()
         self._lose = 0
+        self.drop_at: set[int] = set()  # positions never sent (a sequence gap)
         self._stalled = False
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -119,8 +120,8 @@ class Tape:
             self.cursor += 1
             if self._on_play is not None and not self._on_play(item):
                 continue
-            if self._lose:
-                self._lose -= 1
+            if self._lose or self.cursor - 1 in self.drop_at:
+                self._lose = max(0, self._lose - 1) if self._lose else 0
                 continue
             data = self._payload(item)
             for client in list(self.clients):
