@@ -122,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"port of the local API on 127.0.0.1 (default {DEFAULT_API_PORT};"
                         " 0 picks a free one)")
     parser.add_argument("--no-api", action="store_true", help="do not serve the local API")
+    parser.add_argument("--lan", default=None, metavar="ADDRESS",
+                        help="also serve the API on this network address for a paired phone, "
+                        "with TLS only (a self-signed certificate the pairing QR pins)")
+    parser.add_argument("--lan-port", type=_port, default=8766, metavar="PORT",
+                        help="port of the LAN listener (default 8766)")
     return parser
 
 
@@ -168,6 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.instrument and len(args.replay) > 1:
         parser.error("--instrument names the instrument of one recording; replay the files "
                      "one at a time, or leave it out (each file then gets REPLAY:<file name>)")
+    if args.lan is not None and args.no_api:
+        parser.error("--lan serves the API on the network: it cannot go with --no-api")
+    if args.lan in ("0.0.0.0", "::", ""):
+        parser.error("--lan needs the address a phone reaches this computer at (e.g. "
+                     "192.168.1.20), not a wildcard")
     problem = _check_paths(args)
     if problem:
         parser.error(problem)

@@ -13,7 +13,7 @@ def engine_options(args: argparse.Namespace, data_dir: Path) -> EngineOptions:
     if not args.no_api:
         from local_api.settings import ApiSettings
 
-        api = ApiSettings(port=args.api_port)
+        api = ApiSettings(port=args.api_port, lan_host=args.lan, lan_port=args.lan_port)
     return EngineOptions(data_dir=data_dir, db_url=args.db_url, replay_paths=args.replay,
                          replay_format=args.replay_format, replay_instrument=args.instrument,
                          instrument_files=args.instruments, speed=args.speed,

@@ -45,6 +45,7 @@ from terminal.ui.api_rows import (
     token_rows,
 )
 from terminal.ui.blotter import Blotter
+from terminal.ui.pair_dialog import PairDialog
 from terminal.ui.rows import number_text
 from terminal.ui.table_model import RowsModel
 
@@ -209,6 +210,10 @@ class ApiPanel(QWidget):
             "A new token for a script or tool; its text is shown once")
         self.revoke_button = self.tokens.add_action(
             "Revoke", self._revoke_clicked, "Refuse the selected token from its next request")
+        self.pair_button = self.tokens.add_action(
+            "Pair a device…", self._pair_clicked,
+            "A QR code for the phone's companion app; paired devices are listed here too")
+        self.pair_dialog: PairDialog | None = None
         self.message = QLabel(self)
         self.message.setObjectName("apiMessage")
         self.message.setWordWrap(True)
@@ -271,6 +276,7 @@ class ApiPanel(QWidget):
         self.copy_url_button.setEnabled(True)
         self.create_button.setEnabled(True)
         self.revoke_button.setEnabled(True)
+        self.pair_button.setEnabled(True)
         self.history.sample(metrics.total, time.monotonic())
         counts = list(self.history.counts)
         self.spark_curve.setData(list(range(len(counts))), counts)
@@ -297,7 +303,8 @@ class ApiPanel(QWidget):
         self.url.setStyleSheet(f"color: {ERROR_COLOUR};"
                                if "failed" in self.url.text() else "")
         self.summary.setText("")
-        for button in (self.copy_url_button, self.create_button, self.revoke_button):
+        for button in (self.copy_url_button, self.create_button, self.revoke_button,
+                       self.pair_button):
             button.setEnabled(False)
 
     def copy_url(self) -> None:
@@ -312,6 +319,19 @@ class ApiPanel(QWidget):
 
     def _revoke_clicked(self, keys: list[object]) -> None:
         self.revoke_selected(keys)
+
+    def _pair_clicked(self, _keys: list[object]) -> None:
+        self.open_pair_dialog()
+
+    def open_pair_dialog(self) -> PairDialog | None:
+        server = self.server
+        if server is None:
+            return None
+        self.pair_dialog = PairDialog(server.pairing, server.settings.lan_host is not None,
+                                      self)
+        self.pair_dialog.finished.connect(lambda _r: self.refresh(force=True))
+        self.pair_dialog.open()
+        return self.pair_dialog
 
     def open_create_dialog(self) -> TokenDialog | None:
         if self.server is None:

@@ -297,3 +297,36 @@ def test_server_summary_line():
     summary = server_summary("http://127.0.0.1:8765", Metrics(), 1, now=1000.0 + 3725)
     assert summary_text(summary) == ("up 1h 02m · 1,234 requests · 2.5/s (last 10 s) · "
                                      "1 stream client")
+
+
+
+def test_pairing_a_device_from_the_panel_shows_the_phones_confirmation(qtbot, loop,  # noqa: F811
+                                                                        tmp_path):
+    """The "Pair a device" dialog offers a code as a QR; a phone completing it over HTTP
+    shows up with the same confirmation, and is listed (kind device) with the tokens."""
+    from terminal.ui.pair_dialog import PairDialog
+
+    async def scenario(engine: Engine, window: MainWindow) -> None:
+        panel = window.api_panel
+        server = engine.api_server
+        assert server is not None
+        dialog = panel.open_pair_dialog()
+        assert isinstance(dialog, PairDialog) and dialog.offer is not None
+        assert not dialog.qr.pixmap().isNull()
+        assert dialog.link.text() == dialog.offer.url and dialog.code.text() == dialog.offer.code
+        assert "Waiting for the phone" in dialog.status.text()
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            answer = await client.post("/api/v1/pairing/complete", json={
+                "code": dialog.offer.code, "device_name": "test phone", "platform": "ios"})
+        assert answer.status_code == 201
+        creds = answer.json()
+        await until(lambda: dialog.confirmation is not None, "the dialog to see the phone")
+        assert dialog.confirmation == creds["confirmation"]
+        assert creds["confirmation"] in dialog.outcome_label.text()
+        dialog.grab().save(str(tmp_path / "pair_dialog.png"))
+        dialog.accept()
+        await until(lambda: creds["device_id"] in token_table(panel), "the device listed")
+        row = token_table(panel)[creds["device_id"]]
+        assert row["Name"] == "test phone" and row["Kind"] == "device"
+
+    run_api_window(loop, tmp_path, scenario, ApiSettings(port=0))
