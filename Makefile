@@ -42,6 +42,7 @@ postgres:
 	@bash tests/tools/postgres.sh install
 
 test: $(STAMP) postgres
+	@bash tests/tools/chromium.sh install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: $(STAMP)

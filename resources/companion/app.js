@@ -53,6 +53,13 @@
   const isNegative = (text) => String(text ?? "").trim().startsWith("-");
   const symbolOf = (iid) => String(iid).split(":").slice(1).join(":") || String(iid);
   const venueOf = (iid) => (String(iid).includes(":") ? String(iid).split(":")[0] : "");
+  // exact amounts are decimal strings: shown as given, less the fraction's trailing zeros
+  // (100.00000000 -> 100), a change of text only, never of value (no floats, no rounding)
+  const dec = (text) => {
+    if (text === null || text === undefined) return "—";
+    const s = String(text);
+    return /^[+-]?\d+\.\d+$/.test(s) ? s.replace(/\.?0+$/, "") : s;
+  };
   // market data are JSON numbers: String() gives the shortest text that reads back the same
   const price = (value) => (value === null || value === undefined ? "—" : String(value));
 
@@ -127,7 +134,7 @@
       });
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
         const problem = await response.json().catch(() => ({}));
-        throw new AuthLost(problem.detail || "The terminal no longer accepts this device.");
+        throw new AuthLost(`The terminal no longer accepts this device${problem.detail ? ` (${problem.detail})` : ""}. Pair again with a new code.`);
       }
       if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
       saveCreds(tokenFields(await response.json(), stored));
@@ -229,10 +236,13 @@
     });
   }
 
+  let feedCount = 0;
+
   function addFeed(item) {
     if (item.key && state.feed.some((f) => f.key === item.key)) return;
+    item.n = ++feedCount; // what arrived later goes first among equal times
     state.feed.push(item);
-    state.feed.sort((a, b) => Number(b.ts || 0) - Number(a.ts || 0));
+    state.feed.sort((a, b) => Number(b.ts || 0) - Number(a.ts || 0) || (b.n || 0) - (a.n || 0));
     state.feed.length = Math.min(state.feed.length, FEED_MAX);
   }
 
@@ -241,8 +251,19 @@
     kind: "fill",
     side: f.side,
     ts: f.ts_event,
-    title: `${f.side === "buy" ? "Bought" : "Sold"} ${f.quantity} ${symbolOf(f.instrument_id)} @ ${f.price}`,
-    detail: `fee ${f.fee} ${f.fee_currency} · ${f.liquidity}`,
+    title: `${f.side === "buy" ? "Bought" : "Sold"} ${dec(f.quantity)} ${symbolOf(f.instrument_id)} @ ${dec(f.price)}`,
+    detail: `fee ${dec(f.fee)} ${f.fee_currency} · ${f.liquidity}`,
+  });
+
+  const ENDED = new Set(["canceled", "rejected", "expired"]);
+
+  const orderItem = (o) => ({
+    key: `order:${o.client_order_id}:${o.status}`,
+    kind: "order",
+    ts: o.ts_updated,
+    title: `${o.status[0].toUpperCase()}${o.status.slice(1)}: ${o.side} ${dec(o.quantity)} ${symbolOf(o.instrument_id)}`
+      + (o.price ? ` @ ${dec(o.price)}` : ""),
+    detail: o.reject_reason || (isZero(o.filled_qty) ? "" : `filled ${dec(o.filled_qty)}`),
   });
 
   const signalItem = (s) => ({
@@ -268,7 +289,7 @@
 
   // ---- rendering -------------------------------------------------------------------------
   let renderQueued = false;
-  let lastSnapshot = 0;
+  let snapshotTimer = null;
 
   function render() {
     if (renderQueued) return;
@@ -280,7 +301,7 @@
       renderQuotes();
       renderFeed();
       renderBalances();
-      if (Date.now() - lastSnapshot > 3_000) saveSnapshot();
+      snapshotSoon();
     });
   }
 
@@ -305,11 +326,11 @@
       const row = el("div", "row");
       row.dataset.instrument = p.instrument_id;
       const pnl = p.unrealized_pnl;
-      const pnlCell = el("span", "num pnl", pnl === undefined ? "…" : pnl === null ? "—" : pnl);
+      const pnlCell = el("span", "num pnl", pnl === undefined ? "…" : dec(pnl));
       if (pnl && !isZero(pnl)) pnlCell.classList.add(isNegative(pnl) ? "down" : "up");
       row.append(instrumentCell(p.instrument_id),
-        el("span", `num qty ${isNegative(p.quantity) ? "down" : "up"}`, p.quantity),
-        el("span", "num avg", p.avg_price), pnlCell);
+        el("span", `num qty ${isNegative(p.quantity) ? "down" : "up"}`, dec(p.quantity)),
+        el("span", "num avg", dec(p.avg_price)), pnlCell);
       box.append(row);
     }
     $("positions-empty").hidden = open.length > 0;
@@ -326,17 +347,17 @@
       row.dataset.order = o.client_order_id;
       const text = el("div", "order-text");
       const what = el("div", "order-what");
-      what.append(el("span", `side ${o.side}`, o.side.toUpperCase()), ` ${o.quantity} `,
-        el("b", null, symbolOf(o.instrument_id)));
-      if (o.price !== null && o.price !== undefined) what.append(" @ ", el("b", "order-price", o.price));
+      what.append(el("span", `side ${o.side}`, o.side.toUpperCase()), " ",
+        el("span", "order-qty", dec(o.quantity)), " ", el("b", null, symbolOf(o.instrument_id)));
+      if (o.price !== null && o.price !== undefined) what.append(" @ ", el("b", "order-price", dec(o.price)));
       text.append(what, el("div", "muted small",
-        `${o.type} · ${o.status.replace(/_/g, " ")} · filled ${o.filled_qty}/${o.quantity}`));
+        `${o.type} · ${o.status.replace(/_/g, " ")} · filled ${dec(o.filled_qty)} of ${dec(o.quantity)}`));
       row.append(text);
       if (canTrade) {
         const cancel = el("button", "cancel", o.status === "pending_cancel" ? "Canceling…" : "Cancel");
         cancel.type = "button";
         cancel.disabled = o.status === "pending_cancel";
-        cancel.setAttribute("aria-label", `Cancel ${o.side} ${o.quantity} ${symbolOf(o.instrument_id)}`);
+        cancel.setAttribute("aria-label", `Cancel ${o.side} ${dec(o.quantity)} ${symbolOf(o.instrument_id)}`);
         cancel.addEventListener("click", () => cancelOrder(o.client_order_id, cancel));
         row.append(cancel);
       }
@@ -396,15 +417,24 @@
 
   function renderBalances() {
     const balances = (state.account && state.account.balances) || {};
-    const shown = Object.entries(balances).filter(([, v]) => !isZero(v)).slice(0, 3)
-      .map(([k, v]) => `${v} ${k}`);
+    const home = state.account && state.account.currency;
+    const shown = Object.entries(balances).filter(([, v]) => !isZero(v))
+      .sort(([a], [b]) => (b === home) - (a === home)).slice(0, 3)
+      .map(([k, v]) => `${dec(v)} ${k}`);
     $("balances").textContent = shown.join(" · ");
   }
 
+  function snapshotSoon() {
+    // what was last shown, for opening offline; written at most once a second
+    if (snapshotTimer === null) snapshotTimer = setTimeout(saveSnapshot, 1_000);
+  }
+
   function saveSnapshot() {
-    lastSnapshot = Date.now();
+    clearTimeout(snapshotTimer);
+    snapshotTimer = null;
+    if (!creds) return;
     writeJson(SNAPSHOT_KEY, {
-      saved_ms: lastSnapshot,
+      saved_ms: Date.now(),
       positions: [...state.positions.values()],
       quotes: [...state.quotes.entries()],
       orders: [...state.orders.values()].filter((o) => WORKING.has(o.status)),
@@ -420,6 +450,7 @@
     for (const [k, q] of snap.quotes || []) state.quotes.set(k, q);
     for (const o of snap.orders || []) state.orders.set(o.client_order_id, o);
     state.feed = snap.feed || [];
+    feedCount = Math.max(0, ...state.feed.map((f) => f.n || 0));
     state.account = snap.account || null;
     return snap.saved_ms;
   }
@@ -470,6 +501,7 @@
 
   function feedItem(channel, data, instrument) {
     if (channel === "fills") return fillItem(data);
+    if (channel === "orders") return ENDED.has(data.status) ? orderItem(data) : null;
     if (channel === "signals") return signalItem(data);
     if (channel === "alerts") return alertItem(data, instrument);
     return null;
@@ -559,7 +591,7 @@
       if (socket !== ws) return;
       socket = null;
       if (event.code === CLOSE_REVOKED) {
-        lose("This device was revoked in the terminal.");
+        lose("This device was unpaired in the terminal. Pair again with a new code.");
         return;
       }
       setLink("offline", "offline");
@@ -580,7 +612,7 @@
     if (!streaming) return;
     const wait = delay ?? backoff * (0.75 + Math.random() / 2);
     backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
-    setLink("offline", `offline · retry in ${Math.max(1, Math.round(wait / 1000))} s`);
+    setLink("offline", "offline");
     reconnectTimer = setTimeout(connect, wait);
   }
 
@@ -606,6 +638,7 @@
         break;
       case "orders":
         mergeOrder(data);
+        if (ENDED.has(data.status)) addFeed(orderItem(data));
         break;
       case "positions":
         mergePosition(data);
@@ -714,7 +747,7 @@
     try {
       const placed = await api("POST", "/orders", order);
       mergeOrder(placed);
-      toast(`Order ${placed.status.replace(/_/g, " ")}: ${placed.side} ${placed.quantity} ${symbolOf(placed.instrument_id)}`);
+      toast(`Order ${placed.status.replace(/_/g, " ")}: ${placed.side} ${dec(placed.quantity)} ${symbolOf(placed.instrument_id)}`);
       $("t-qty").value = "";
       $("t-price").value = "";
       updateTicket();
@@ -899,6 +932,7 @@
       $("watch-add").value = "";
       render();
     });
+    $("toast").addEventListener("click", () => { $("toast").hidden = true; });
     $("menu-button").addEventListener("click", () => {
       const menu = $("menu");
       menu.hidden = !menu.hidden;
@@ -912,6 +946,9 @@
         backoff = BACKOFF_MIN_MS;
         connect();
       }
+    });
+    window.addEventListener("pagehide", () => {
+      if (snapshotTimer !== null) saveSnapshot();
     });
     window.addEventListener("online", () => {
       if (creds && streaming && !socket) {
@@ -941,7 +978,7 @@
       const saved = loadSnapshot();
       if (saved) {
         const notice = $("stale");
-        notice.textContent = `Last data from ${new Date(saved).toLocaleTimeString()}; connecting…`;
+        notice.textContent = `Not connected yet: showing the data of ${new Date(saved).toLocaleTimeString()}.`;
         notice.hidden = false;
       }
       scheduleRefresh();
