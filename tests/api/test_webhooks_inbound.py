@@ -188,3 +188,23 @@ def test_an_unknown_hook_is_404_and_hooks_have_their_own_rate_limit(
     codes = [httpx.post(f"{term.url}/hooks/{h['hook_id']}", json={"secret": "x"}).status_code
              for _ in range(25)]
     assert codes[:20] == [401] * 20 and 429 in codes[20:]
+
+
+def test_the_kill_switch_refuses_inbound_alert_orders(admin: httpx.Client,
+                                                      term: LiveTerminal) -> None:
+    """The inbound hook is one more order path: the kill switch stops it like the others."""
+    h = hook(admin, secret="tv-kill-switch", template={"venue": "BINANCE"})
+    before = orders(admin)
+    assert admin.post("/api/v1/risk/kill-switch",
+                      json={"engaged": True, "reason": "hook test"}).status_code == 200
+    try:
+        answer = httpx.post(f"{term.url}/hooks/{h['hook_id']}",
+                            content="tv-kill-switch|buy|NKNUSDT|30",
+                            headers={"Content-Type": "text/plain"})
+        assert answer.status_code == 202
+        result = outcome(admin, h["hook_id"], answer.json()["request_id"])
+        assert result["outcome"] == "order_rejected"
+        assert result["detail"].startswith("kill_switch:")
+        assert orders(admin) == before
+    finally:
+        admin.post("/api/v1/risk/kill-switch", json={"engaged": False})
