@@ -67,9 +67,13 @@ def _log_level(text: str) -> str:
 def build_plugins_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trading-terminal plugins",
                                      description="Installed plugins and their status.")
-    sub = parser.add_subparsers(dest="plugins_command", metavar="list")
+    sub = parser.add_subparsers(dest="plugins_command", metavar="list|validate")
     listing = sub.add_parser("list", help="installed plugins and their status")
     listing.add_argument("--json", action="store_true", help="print JSON")
+    checking = sub.add_parser("validate", help="check a plugin folder or installed plugin")
+    checking.add_argument("target", metavar="PATH|NAME")
+    checking.add_argument("--imports", action="store_true",
+                          help="also import and check the config model and factory")
     return parser
 
 
@@ -211,6 +215,14 @@ def _check_paths(args: argparse.Namespace) -> str | None:
 
 def _plugins(args: argparse.Namespace) -> int:
     from terminal.plugin_host.registry import PluginRegistry
+
+    if args.plugins_command == "validate":
+        from terminal.plugin_host.validate import validate
+
+        checks = validate(args.target, imports=args.imports)
+        for check in checks:
+            print(check)
+        return 0 if all(c.ok for c in checks) else 1
 
     registry = PluginRegistry()
     entries = [e.as_dict() for e in registry.entries()]
