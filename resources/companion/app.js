@@ -784,6 +784,8 @@
   }
 
   function lose(reason) {
+    // the first reason stands: later requests that fail for the same loss say less
+    if (creds === null && document.body.dataset.screen === "pair") return;
     clearTimeout(refreshTimer);
     creds = null;
     writeJson(CREDS_KEY, null);
@@ -946,6 +948,13 @@
         backoff = BACKOFF_MIN_MS;
         connect();
       }
+    });
+    window.addEventListener("hashchange", () => {
+      // a pairing link opened while the page is open: same document, new fragment
+      const offer = readOffer();
+      if (!offer) return;
+      stopStream();
+      showPair(creds ? "Pairing again replaces this browser's current pairing." : "", offer);
     });
     window.addEventListener("pagehide", () => {
       if (snapshotTimer !== null) saveSnapshot();

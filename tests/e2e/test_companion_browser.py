@@ -3,8 +3,9 @@
 A terminal replays the Binance capture and serves its API on loopback (tests/api/live.py);
 Debian's Chromium, driven headless by Playwright, opens the pairing link on a phone-sized
 page, pairs, follows a paper fill into its positions, places a limit order from the page's
-ticket and cancels it there, opens offline from its service worker, and is sent back to
-pairing when the terminal revokes it. Screenshots go to docs/screenshots/companion_*.png.
+ticket and cancels it there, refreshes its tokens (ahead of expiry, and once after a 401),
+goes back to pairing when a used refresh token is replayed, pairs again, opens offline from
+its service worker, and goes back to pairing when the terminal unpairs it. Screenshots go to docs/screenshots/companion_*.png.
 
 Set-up: `tests/tools/chromium.sh install` (the Makefile's test target runs it) and
 playwright from requirements.lock; the browser tests are skipped when either is missing.
@@ -253,7 +254,41 @@ def test_pair_follow_a_fill_place_and_cancel_from_the_phone(live: LiveTerminal,
         assert canceled["status"] == "canceled"
     _shot(page, "canceled", full_page=True)
 
-    # 4. the shell opens offline from the service worker, with the last data it had
+    # 4. tokens: refreshed ahead of expiry; a refused access token gets one refresh, then
+    # the request again (the page stays live, with a new refresh token each time)
+    old = _credentials(page)["refresh_token"]
+    _tamper(page, "c.expires_at = Date.now() + 1000")  # as if it were about to expire
+    page.reload()
+    _wait_rotated(page, old)
+    expect(page.locator("#link")).to_have_text("live", timeout=WAIT_MS)
+    expect(page.locator("#main-screen")).to_be_visible()
+    old = _credentials(page)["refresh_token"]
+    _tamper(page, "c.access_token = 'eyJhbGciOiJIUzI1NiJ9.e30.not-signed-here'")
+    page.reload()
+    _wait_rotated(page, old)
+    expect(page.locator("#link")).to_have_text("live", timeout=WAIT_MS)
+    expect(page.locator(f'#positions .row[data-instrument="{NKN}"] .avg')).to_have_text(
+        "0.3531")
+    assert _grant(live, paired["refresh_token"]).status_code == 401  # long dead
+    reused = _grant(live, old)  # the one the page just traded in: a copy is being used
+    assert reused.status_code == 401 and reused.json()["type"].endswith("/token-revoked")
+    # so the terminal revoked the device, and its page is sent back to pairing
+    expect(page.locator("#pair-screen")).to_be_visible(timeout=WAIT_MS)
+    assert page.evaluate("localStorage.getItem('tt.companion.credentials')") is None
+    _shot(page, "revoked")
+
+    # 5. pair again (a new code), then the shell opens offline from the service worker
+    offer = live.call(lambda: service.start(scope="trade"))
+    page.goto(offer.url)
+    expect(page.locator("#pair-code")).to_have_value(offer.code, timeout=WAIT_MS)
+    with page.expect_response(lambda r: r.url.endswith("/pairing/complete")) as answer:
+        page.click("#pair-submit")
+    assert answer.value.status == 201
+    device_id = answer.value.json()["device_id"]
+    page.click("#pair-continue")
+    expect(page.locator("#link")).to_have_text("live", timeout=WAIT_MS)
+    expect(page.locator(f'#positions .row[data-instrument="{NKN}"] .avg')).to_have_text(
+        "0.3531", timeout=WAIT_MS)
     assert page.evaluate("navigator.serviceWorker.ready.then(r => Boolean(r.active))")
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
     context.set_offline(True)
@@ -267,14 +302,35 @@ def test_pair_follow_a_fill_place_and_cancel_from_the_phone(live: LiveTerminal,
     context.set_offline(False)
     expect(page.locator("#link")).to_have_text("live", timeout=WAIT_MS)
 
-    # 5. unpaired in the terminal: the page goes back to pairing and forgets its tokens
+    # 6. unpaired in the terminal: the stream closes (4401), the page forgets its tokens
     assert admin.delete(f"/api/v1/devices/{device_id}").status_code == 204
     expect(page.locator("#pair-screen")).to_be_visible(timeout=WAIT_MS)
-    expect(page.locator("#pair-error")).not_to_be_empty()
+    expect(page.locator("#pair-error")).to_contain_text("unpaired in the terminal")
     assert page.evaluate("localStorage.getItem('tt.companion.credentials')") is None
-    _shot(page, "revoked")
     assert problems == []
     context.close()
+
+
+def _grant(live: LiveTerminal, refresh_token: str) -> httpx.Response:
+    return httpx.post(f"{live.url}/api/v1/pairing/token", timeout=30,
+                      json={"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+def _credentials(page: Any) -> dict[str, Any]:
+    return dict(page.evaluate(
+        "JSON.parse(localStorage.getItem('tt.companion.credentials'))"))
+
+
+def _tamper(page: Any, change: str) -> None:
+    page.evaluate("() => { const c = JSON.parse(localStorage.getItem("
+                  "'tt.companion.credentials')); " + change + "; localStorage.setItem("
+                  "'tt.companion.credentials', JSON.stringify(c)); }")
+
+
+def _wait_rotated(page: Any, old: str) -> None:
+    page.wait_for_function(
+        "old => { const c = JSON.parse(localStorage.getItem('tt.companion.credentials')); "
+        "return c !== null && c.refresh_token !== old; }", arg=old, timeout=WAIT_MS)
 
 
 def _position(client: httpx.Client) -> dict[str, Any]:
