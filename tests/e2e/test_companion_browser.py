@@ -5,7 +5,8 @@ Debian's Chromium, driven headless by Playwright, opens the pairing link on a ph
 page, pairs, follows a paper fill into its positions, places a limit order from the page's
 ticket and cancels it there, refreshes its tokens (ahead of expiry, and once after a 401),
 goes back to pairing when a used refresh token is replayed, pairs again, opens offline from
-its service worker, and goes back to pairing when the terminal unpairs it. Screenshots go to docs/screenshots/companion_*.png.
+its service worker, and goes back to pairing when the terminal unpairs it. Screenshots go
+to docs/screenshots/companion_*.png.
 
 Set-up: `tests/tools/chromium.sh install` (the Makefile's test target runs it) and
 playwright from requirements.lock; the browser tests are skipped when either is missing.
