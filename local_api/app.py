@@ -29,6 +29,7 @@ from local_api.problems import ApiProblem, from_exception, problem_response
 from local_api.ratelimit import FailureThrottle, RateLimiter
 from local_api.routes import (
     admin,
+    alerts,
     analytics,
     companion,
     hooks,
@@ -94,7 +95,7 @@ class Api:
 
 
 AREAS: tuple[Any, ...] = (trading, market, system, strategies, risk, analytics, admin,
-                          webhooks, pairing)
+                          webhooks, pairing, alerts)
 
 
 class Dispatch:

@@ -28,6 +28,7 @@ from terminal.persistence.db import Database, default_url
 from terminal.plugin_host.base import Connector, DataClient, MarketDataSink, PluginContext
 from terminal.plugin_host.playback import play_to_end
 from terminal.plugin_host.registry import PluginRegistry
+from terminal.services.alerts import AlertService
 from terminal.services.bars import BarBuilder
 from terminal.services.books import BookManager
 from terminal.services.execution import OrderManager
@@ -96,6 +97,7 @@ class Engine:
         self.orders: OrderManager | None = None
         # strategies are added at run time: engine.signals.add(strategy, auto_trade=...)
         self.signals = SignalEngine(self.bus, self.tasks, lambda: self.orders)
+        self.alerts = AlertService(self.bus, self.tasks, self.instruments)
         self.connectors: dict[str, Connector] = {}
         self.errors: list[str] = []
         self._stopping = asyncio.Event()
@@ -169,7 +171,9 @@ class Engine:
         self.orders = OrderManager(self.bus, self.clock, self.db, self.instruments,
                                    self.portfolio, self.risk, self.portfolio.account.account_id,
                                    self.tasks)
+        self.alerts.restore(self.db.alerts, await asyncio.to_thread(self.db.alerts.all))
         self.lifecycle.add(self.recorder)
+        self.lifecycle.add(self.alerts)
         await self.lifecycle.start_all()
         if self.options.record_path is not None:
             self.feed_recorder = _open_recording(self.options.record_path)

@@ -163,6 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from terminal.token_cli import main as token_main
 
         return token_main(argv[1:])
+    if argv[:1] == ["webhook"]:
+        from terminal.webhook_cli import main as webhook_main
+        return webhook_main(argv[1:])
     if argv[:1] == ["selftest"]:
         from terminal.selftest import main as selftest_main
         return selftest_main(argv[1:])

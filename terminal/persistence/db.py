@@ -15,6 +15,7 @@ from terminal.persistence import migrate as migrations
 from terminal.persistence.gateway import SUPPORTED_BACKENDS, Gateway
 from terminal.persistence.repositories import (
     AccountRepository,
+    AlertRepository,
     ApiTokenRepository,
     AuditRepository,
     BacktestRepository,
@@ -59,6 +60,7 @@ class Database:
         self.pairing = PairingRepository(gateway)
         self.webhooks = WebhookRepository(gateway)
         self.hooks = HookRepository(gateway)
+        self.alerts = AlertRepository(gateway)
 
     @classmethod
     def open(cls, url: str) -> Database:

@@ -392,3 +392,24 @@ class DeviceEventRow(Base):
 
     # AUTOINCREMENT: SQLite must never hand out a sequence number again after pruning
     __table_args__ = (Index(None, "ts_ns"), {"sqlite_autoincrement": True})
+
+
+class AlertRow(Base):
+    """A price alert: where it fires (above, below, crossing a price), whether it repeats,
+    and what it last fired at. Inactive ones (fired once, or switched off) are kept."""
+
+    __tablename__ = "alerts"
+
+    alert_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    instrument: Mapped[str] = mapped_column(ID)
+    condition: Mapped[str] = mapped_column(String(8))
+    price: Mapped[Decimal] = mapped_column(DecimalString)
+    source: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(String(200))
+    repeat: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_ns: Mapped[int] = mapped_column(BigInteger)
+    updated_ns: Mapped[int] = mapped_column(BigInteger)
+    triggered_count: Mapped[int] = mapped_column(Integer)
+    last_triggered_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_triggered_price: Mapped[float | None] = mapped_column(Double, nullable=True)

@@ -84,6 +84,9 @@ SCOPES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/pairing/token"): None,
     ("GET", "/api/v1/sync"): "read",
     ("DELETE", "/api/v1/devices/{device_id}"): "admin",
+    ("GET", "/api/v1/alerts"): "read",
+    ("POST", "/api/v1/alerts"): "trade",
+    ("DELETE", "/api/v1/alerts/{alert_id}"): "trade",
 }
 PATH_VALUES = {"{plugin_id}": "nosuchplugin", "{instrument}": "BINANCE:NKNUSDT",
                "{client_order_id}": "nosuchorder", "{strategy_id}": "nosuchstrategy",

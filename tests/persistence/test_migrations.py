@@ -17,7 +17,7 @@ TABLES = {"instruments", "bars", "orders", "fills", "positions", "account_snapsh
           "audit_log", "risk_limits", "backtests", "backtest_trades", "api_tokens",
           "webhook_endpoints", "webhook_messages", "webhook_attempts", "inbound_hooks",
           "inbound_requests", "inbound_seen", "pairing_codes", "device_events",
-          "alembic_version"}
+          "alerts", "alembic_version"}
 
 
 def test_migrate_creates_every_table_on_an_empty_database(db_url: str) -> None:

@@ -5,6 +5,7 @@ connection, so that Database.record_fill can write several tables in one transac
 """
 
 from terminal.persistence.repositories.accounts import AccountRepository
+from terminal.persistence.repositories.alerts import AlertRepository
 from terminal.persistence.repositories.api_tokens import ApiTokenRepository
 from terminal.persistence.repositories.audit import AuditRepository
 from terminal.persistence.repositories.backtests import BacktestRepository
@@ -20,6 +21,7 @@ from terminal.persistence.repositories.webhooks import WebhookRepository
 
 __all__ = [
     "AccountRepository",
+    "AlertRepository",
     "ApiTokenRepository",
     "AuditRepository",
     "BacktestRepository",
