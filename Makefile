@@ -27,12 +27,21 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps finplot==1.9.7
 	@touch $(STAMP)
 
-# The desktop window on the embedded default (SQLite in the data dir, paper broker), replaying
-# the Binance capture in ../shared/data with its OHLCV files as chart history, when present.
+# The desktop window on the embedded default (SQLite in the data dir, paper broker): the live
+# Binance public feed when Binance is reachable (LIVE=0 turns that off), else the Binance
+# capture in ../shared/data replayed; the OHLCV files as chart history, when present.
 # Without a display it says so and runs the same session headless.
+LIVE ?= 1
+LIVE_SYMBOLS ?= BTCUSDT,ETHUSDT,SOLUSDT
 run: $(STAMP)
 	@bash packaging/linux-desktop-libs.sh
-	$(BIN)/trading-terminal --stay --speed 1 --max-gap 2 $(if $(DEMO_FILES),--replay $(DEMO_FILES)) $(if $(DEMO_INSTRUMENTS),--instruments $(DEMO_INSTRUMENTS)) $(if $(DEMO_HISTORY),--history $(DEMO_HISTORY))
+	@if [ "$(LIVE)" = 1 ] && $(BIN)/python -m terminal.netcheck stream.binance.com 9443; then \
+		echo "Binance is reachable: the live public feed ($(LIVE_SYMBOLS))"; \
+		set -x; $(BIN)/trading-terminal --stay --live binance --live-symbols $(LIVE_SYMBOLS) $(if $(DEMO_HISTORY),--history $(DEMO_HISTORY)); \
+	else \
+		echo "offline (or LIVE=0): the recorded demo"; \
+		set -x; $(BIN)/trading-terminal --stay --speed 1 --max-gap 2 $(if $(DEMO_FILES),--replay $(DEMO_FILES)) $(if $(DEMO_INSTRUMENTS),--instruments $(DEMO_INSTRUMENTS)) $(if $(DEMO_HISTORY),--history $(DEMO_HISTORY)); \
+	fi
 
 # PNGs of the main window on the real data, drawn off screen, into docs/screenshots
 screenshots: $(STAMP)

@@ -66,6 +66,8 @@ class EngineOptions:
     history_paths: list[Path] = field(default_factory=list)  # bars stored, not played
     record_path: Path | None = None  # every delivered market data event goes to this ttrec file
     api: Any = None  # local_api.settings.ApiSettings to serve the local API; None: no API
+    # data plugins connected at start, with their settings (e.g. a live feed)
+    connect: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 class Engine:
@@ -192,6 +194,12 @@ class Engine:
             self.connectors["replay"] = connector
             if connector.data is not None:
                 await connector.data.connect()
+        for plugin_id, settings in self.options.connect:
+            try:
+                await self.connect(plugin_id, settings)
+            except PluginError as exc:  # the terminal runs on: the panel shows it
+                self.errors.append(str(exc))
+                log.error("%s", exc)
         if not self.replaying:
             self.tasks.spawn(self._live_ticker(), "bar-clock")
         self.db.audit.record(time.time_ns(), "engine", "system.start", "engine",

@@ -126,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"port of the local API on 127.0.0.1 (default {DEFAULT_API_PORT};"
                         " 0 picks a free one)")
     parser.add_argument("--no-api", action="store_true", help="do not serve the local API")
+    parser.add_argument("--live", default=None, metavar="PLUGIN",
+                        help="connect a live data plugin at start (binance, coinbase, kraken)")
+    parser.add_argument("--live-symbols", default=None, metavar="SYM[,SYM...]",
+                        help="the symbols of --live (default: the plugin's)")
     parser.add_argument("--lan", default=None, metavar="ADDRESS",
                         help="also serve the API on this network address for a paired phone, "
                         "with TLS only (a self-signed certificate the pairing QR pins)")

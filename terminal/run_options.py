@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from terminal.app import EngineOptions
 
@@ -14,7 +15,16 @@ def engine_options(args: argparse.Namespace, data_dir: Path) -> EngineOptions:
         from local_api.settings import ApiSettings
 
         api = ApiSettings(port=args.api_port, lan_host=args.lan, lan_port=args.lan_port)
-    return EngineOptions(data_dir=data_dir, db_url=args.db_url, replay_paths=args.replay,
+    connect: list[tuple[str, dict[str, Any]]] = []
+    if args.live:
+        settings: dict[str, Any] = {}
+        if args.live_symbols:
+            key = "symbols" if args.live == "binance" else "products" \
+                if args.live == "coinbase" else "pairs"
+            settings[key] = [s.strip() for s in args.live_symbols.split(",") if s.strip()]
+        connect.append((args.live, settings))
+    return EngineOptions(connect=connect, data_dir=data_dir, db_url=args.db_url,
+                         replay_paths=args.replay,
                          replay_format=args.replay_format, replay_instrument=args.instrument,
                          instrument_files=args.instruments, speed=args.speed,
                          max_gap_s=args.max_gap, history_paths=args.history,
