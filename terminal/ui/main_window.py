@@ -63,6 +63,7 @@ from terminal.ui.rows import (
 from terminal.ui.table_model import RowsModel
 from terminal.ui.theme import THEMES, apply_theme
 from terminal.ui.ticket import OrderTicket
+from terminal.ui.webhooks_panel import WebhooksPanel
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,10 @@ class MainWindow(QMainWindow):
             engine, lambda: (self.selected, self.chart.timeframe()),
             lambda coro: engine.tasks.spawn(coro, "backtest"), self.busy, self)
         self.api_panel = ApiPanel(engine, self)
+        self.webhooks_panel = WebhooksPanel(
+            engine, lambda coro: engine.tasks.spawn(coro, "webhooks"), self)
+        self.chart.alert_requested.connect(self.add_alert)
+        self._alerts_shown: tuple[object, int] = (None, -1)
 
         self.docks: dict[str, QDockWidget] = {}
         right = Qt.DockWidgetArea.RightDockWidgetArea
@@ -155,10 +160,11 @@ class MainWindow(QMainWindow):
         self._dock("Connections", self.connections, bottom)
         self._dock("Backtest", self.backtest, bottom)
         self._dock("API", self.api_panel, bottom)
+        self._dock("Webhooks", self.webhooks_panel, bottom)
         for a, b in (("Working orders", "Orders"), ("Orders", "Fills"), ("Fills", "Positions"),
                      ("Positions", "Account"), ("Account", "Data quality"),
                      ("Data quality", "Log"), ("Log", "Connections"),
-                     ("Connections", "Backtest"), ("Backtest", "API")):
+                     ("Connections", "Backtest"), ("Backtest", "API"), ("API", "Webhooks")):
             self.tabifyDockWidget(self.docks[a], self.docks[b])
         self.docks["Working orders"].raise_()
         self.resize(1680, 1000)
@@ -484,12 +490,21 @@ class MainWindow(QMainWindow):
             self.depth_chart.set_book(bids, asks)
             self.depth_chart.set_status(usable, reason)
         self.state.books_changed.clear()
+        if self._alerts_shown != (iid, self.engine.alerts.version):
+            self._alerts_shown = (iid, self.engine.alerts.version)
+            self.chart.show_alerts(self.engine.alerts.active_prices(iid))
         self.chart.refresh()
         self._frame += 1
         if self._frame % LADDER_EVERY == LADDER_PHASE:
             self.ladder.refresh()
         if self._frame % DEPTH_EVERY == DEPTH_PHASE:
             self.depth_chart.refresh()
+
+    def add_alert(self, price: float) -> None:
+        """The chart's "Alert at <price>": an alert on the shown instrument crossing it."""
+        if self.selected is not None:
+            self.engine.tasks.spawn(self.engine.alerts.add(str(self.selected), "cross",
+                                                           repr(price)), "alert")
 
     def _add_fill_markers(self, iid: InstrumentId) -> None:
         fills = self.state.fills

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFontMetrics, QKeyEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from terminal.model.market import Bar
 from terminal.ui.chart import geometry
@@ -44,6 +44,7 @@ ZOOM_OUT_KEYS = {Qt.Key.Key_Minus, Qt.Key.Key_Underscore}
 
 class ChartWidget(QWidget):
     timeframe_changed = Signal(str)
+    alert_requested = Signal(float)  # right-click "Alert at <price>" on the price pane
 
     def __init__(self, parent: QWidget | None = None, style: ChartStyle = DARK) -> None:
         super().__init__(parent)
@@ -107,6 +108,7 @@ class ChartWidget(QWidget):
         self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.readout.setStyleSheet(f"color: {style.text}; background: transparent;")
         self._place_readout()
+        self.price.vb.setMenuEnabled(False)  # right-click offers an alert instead
         self.price.vb.sigXRangeChanged.connect(self._on_x_range)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
@@ -324,6 +326,22 @@ class ChartWidget(QWidget):
     def alert_prices(self) -> list[float]:
         return [price for price, _line in self.alerts.values()]
 
+    def show_alerts(self, prices: list[float]) -> None:
+        """Draw exactly these alert levels (the active alerts of the shown instrument)."""
+        if sorted(self.alert_prices()) == sorted(prices):
+            return
+        self.set_alert_line(None)
+        for price in prices:
+            self.add_alert_line(price)
+
+    def alert_menu(self, price: float) -> QMenu:
+        """The price pane's context menu: "Alert at <price>" emits alert_requested."""
+        menu = QMenu(self)
+        menu.setObjectName("chartMenu")
+        action = menu.addAction(f"Alert at {format_price(price, self.decimals)}")
+        action.triggered.connect(lambda: self.alert_requested.emit(price))
+        return menu
+
     def set_timeframe(self, timeframe: str) -> None:
         """Show `timeframe` in the combobox without emitting timeframe_changed."""
         self.toolbar.set_timeframe(timeframe)
@@ -494,16 +512,22 @@ class ChartWidget(QWidget):
         self._show_readout(i)
 
     def _on_click(self, event: object) -> None:
-        """Alt+click on the price pane adds an alert line there; Alt+click on a line's
-        price again removes it (within 3 pixels)."""
+        """Right-click on the price pane offers "Alert at <price>" (alert_requested); Alt+click
+        adds a local alert line there, and Alt+click on a line's price removes it (within 3
+        pixels)."""
         modifiers = getattr(event, "modifiers", lambda: Qt.KeyboardModifier.NoModifier)()
-        if not modifiers & Qt.KeyboardModifier.AltModifier:
+        right = getattr(event, "button", lambda: None)() == Qt.MouseButton.RightButton
+        if not (right or modifiers & Qt.KeyboardModifier.AltModifier):
             return
         pos = event.scenePos()  # type: ignore[attr-defined]
         if not self.price.vb.sceneBoundingRect().contains(pos):
             return
         y = self.price.vb.mapSceneToView(pos).y()
         price = 10.0 ** y if self.log else y
+        if right:
+            self.alert_menu(round(price, self.decimals)).popup(
+                event.screenPos().toPoint())  # type: ignore[attr-defined]
+            return
         tolerance = abs(self.price.vb.mapSceneToView(pos + QPointF(0, 3)).y() - y)
         for line_id, (_p, line) in list(self.alerts.items()):
             if abs(line.value() - y) <= tolerance:
