@@ -79,6 +79,9 @@ class BinanceVenue:
     orders: dict[str, SimOrder] = field(default_factory=dict)
     connections: int = 0
     depth_requests: list[tuple[float, str]] = field(default_factory=list)
+    # symbol -> the venue's 12-field kline rows, oldest first (served by /api/v3/klines)
+    klines: dict[str, list[list[Any]]] = field(default_factory=dict)
+    kline_requests: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.books: dict[str, SimBook] = {}
@@ -176,6 +179,8 @@ class BinanceVenue:
             return self._exchange_info()
         if route == ("GET", "/api/v3/depth"):
             return self._depth(request)
+        if route == ("GET", "/api/v3/klines"):
+            return self._klines(request)
         if path == "/api/v3/userDataStream":
             return self._listen_key(request)
         if path in ("/api/v3/order", "/api/v3/openOrders"):
@@ -191,6 +196,16 @@ class BinanceVenue:
                 return Response.json([self._order_json(o) for o in self.orders.values()
                                       if o.status in ("NEW", "PARTIALLY_FILLED")])
         return Response.json({"code": -1, "msg": f"no route {request.method} {path}"}, 404)
+
+    def _klines(self, request: Request) -> Response:
+        query = dict(request.query)
+        self.kline_requests.append(query)
+        rows = self.klines.get(query.get("symbol", ""), [])
+        start = int(query.get("startTime", 0))
+        end = int(query.get("endTime", 2**62))
+        limit = min(1000, int(query.get("limit", 500)))
+        page = [r for r in rows if start <= int(r[0]) <= end][:limit]
+        return Response.json(page, 200, **self._weight(2 * len(self.kline_requests)))
 
     def _weight(self, used: int) -> dict[str, str]:
         return {"X-MBX-USED-WEIGHT-1M": str(used)}
