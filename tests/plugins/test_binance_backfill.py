@@ -51,3 +51,34 @@ def test_backfill_pages_through_the_history_with_progress_and_a_429_burst(tmp_pa
         assert harness.market_data.events["bar"] == len(rows)  # delivered to the terminal
 
     asyncio.run(scenario())
+
+
+def test_the_feed_downloads_exchange_info_and_announces_its_symbols_filters(tmp_path) -> None:
+    """exchangeInfo from the local server (the real ref/cryptofeed__BINANCE.0 capture):
+    NKNUSDT's filters are tick 0.0001, lot 1, min qty 1, min notional 10; only the
+    subscribed symbols are announced."""
+    from decimal import Decimal
+
+    from terminal.model.ids import InstrumentId
+
+    async def scenario() -> None:
+        harness = Harness(tmp_path)
+        info = SHARED_DATA / "ref" / "cryptofeed__BINANCE.0"
+        async with running(binance=venue(info_path=info)) as sim:
+            conn = connector(harness, sim, symbols=["NKNUSDT"], load_instruments=True)
+            assert conn.data is not None
+            await conn.data.connect()
+            task = asyncio.ensure_future(conn.data.run())
+            iid = InstrumentId("BINANCE", "NKNUSDT")
+            try:
+                await harness.until(lambda: harness.instruments.get(iid) is not None)
+                nkn = harness.instruments.get(iid)
+                assert nkn is not None
+                assert (nkn.tick_size, nkn.lot_size, nkn.min_qty, nkn.min_notional) == \
+                    (Decimal("0.0001"), Decimal("1"), Decimal("1"), Decimal("10"))
+                assert [i.id for i in harness.instruments.all()] == [iid]
+            finally:
+                await conn.data.disconnect()
+                await task
+
+    asyncio.run(scenario())
