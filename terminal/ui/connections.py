@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from pydantic import BaseModel
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,6 +43,20 @@ def secret_scope(plugin_id: str) -> str:
     return f"plugin.{plugin_id}"
 
 
+def feed_state(stats: dict[str, Any]) -> tuple[str, str] | None:
+    """(status, detail) of a live feed that reports its state (connecting, connected,
+    reconnecting, stalled...), with its reconnect count; None for feeds that do not."""
+    state = stats.get("state")
+    if not isinstance(state, str) or not state:
+        return None
+    parts = [str(stats.get("detail") or "")]
+    if stats.get("reconnects"):
+        parts.append(f"{stats['reconnects']} reconnects")
+    if stats.get("bad_frames"):
+        parts.append(f"{stats['bad_frames']} bad frames")
+    return state, "; ".join(p for p in parts if p)
+
+
 def connection_rows(engine: Engine) -> list[tuple[object, tuple[Any, ...]]]:
     rows: list[tuple[object, tuple[Any, ...]]] = []
     for entry in engine.registry.entries():
@@ -51,6 +65,11 @@ def connection_rows(engine: Engine) -> list[tuple[object, tuple[Any, ...]]]:
         if entry.id == engine.options.broker and entry.id in engine.connectors:
             status = "connected (broker)"
         detail = info["error"] or (entry.manifest.description if entry.manifest else "")
+        connector = engine.connectors.get(entry.id)
+        if connector is not None and connector.data is not None:
+            live = feed_state(connector.data.stats())
+            if live:
+                status, detail = live
         rows.append((entry.id, (entry.id, info["name"] or "", ", ".join(info["kinds"]),
                                 info["version"] or "", status, detail)))
     return rows
@@ -169,6 +188,10 @@ class ConnectionsPanel(QWidget):
         layout.addWidget(self.table)
         self.dialog: ConnectDialog | None = None
         self.refresh()
+        self.timer = QTimer(self)  # live feeds change state (reconnecting, stalled) on their own
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
 
     def refresh(self) -> None:
         self.model.set_rows(connection_rows(self.engine))
