@@ -273,9 +273,10 @@ def _label(interval_ns: int) -> str:
 class ProgressBar:
     """`[#####.....]  42%` on one stderr line, redrawn only when the percent changes."""
 
-    def __init__(self, stream: TextIO, enabled: bool = True) -> None:
+    def __init__(self, stream: TextIO, enabled: bool = True, label: str = "backtest") -> None:
         self._stream = stream
         self._enabled = enabled
+        self._label = label
         self._shown = -1
 
     def update(self, fraction: float) -> None:
@@ -284,7 +285,7 @@ class ProgressBar:
             return
         self._shown = percent
         filled = percent * BAR_WIDTH // 100
-        self._stream.write(f"\rbacktest [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+        self._stream.write(f"\r{self._label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
                            f"{percent:3d}%")
         self._stream.flush()
 

@@ -159,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if plugins_args.plugins_command is None:
             plugins_parser.error("say what to do: `trading-terminal plugins list [--json]`")
         return _plugins(plugins_args)
+    if argv[:1] == ["backfill"]:
+        from terminal.backfill_cli import main as backfill_main
+
+        return backfill_main(argv[1:])
     if argv[:1] == ["pair"]:
         from terminal.pair_cli import main as pair_main
 
