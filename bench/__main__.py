@@ -14,6 +14,7 @@ from bench import (
     package,
     replay_throughput,
     risk_check,
+    webhooks,
 )
 
 
@@ -27,6 +28,7 @@ def main() -> None:
     risk_check.main()
     indicators.main()
     backtest.main()
+    webhooks.main()
     package.main()
 
 
