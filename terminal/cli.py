@@ -122,8 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "this new file, in the ttrec format that --replay reads back")
     parser.add_argument("--summary-json", type=Path, default=None, metavar="PATH",
                         help="write the run summary here as JSON")
-    parser.add_argument("--api-port", type=_port, default=DEFAULT_API_PORT, metavar="PORT",
-                        help=f"port of the local API on 127.0.0.1 (default {DEFAULT_API_PORT};"
+    parser.add_argument("--api-port", type=_port, default=None, metavar="PORT",
+                        help=f"port of the local API on 127.0.0.1 (default: the profile's, "
+                        f"{DEFAULT_API_PORT} on a new install;"
                         " 0 picks a free one)")
     parser.add_argument("--no-api", action="store_true", help="do not serve the local API")
     parser.add_argument("--live", default=None, metavar="PLUGIN",
@@ -262,6 +263,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: cannot create the data dir {data_dir}: {exc.strerror}", file=sys.stderr)
         return 2
     configure_logging(args.log_level, data_dir)
+    from terminal.profile import load_profile
+
+    profile = load_profile(data_dir)  # written with the defaults on first run
+    for warning in profile.warnings:
+        logging.getLogger("terminal").warning("%s", warning)
+    if args.api_port is None:
+        args.api_port = profile.profile.api_port
+    args.theme = profile.profile.theme
     if not args.headless:
         reason = _no_display_reason()
         if reason is None:

@@ -61,7 +61,7 @@ def launch(args: argparse.Namespace, data_dir: Path) -> int:
     app.setQuitOnLastWindowClosed(False)  # closing the window ends run_window, which stops all
     engine = Engine(engine_options(args, data_dir))
     window = MainWindow(engine, data_dir / "window.ini")
-    saved = str(window.settings.value("theme", "dark"))
+    saved = str(window.settings.value("theme", getattr(args, "theme", "dark")))
     window.set_theme(saved if saved in THEMES else "dark")
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

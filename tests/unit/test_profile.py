@@ -42,3 +42,18 @@ def test_an_unreadable_file_is_not_overwritten(tmp_path: Path) -> None:
     loaded = load_profile(tmp_path)
     assert loaded.profile == Profile() and "cannot be read" in loaded.warnings[0]
     assert path.read_text() == "{not json"
+
+
+def test_the_profile_sets_the_api_port_unless_the_command_line_does(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "profile.json").write_text(json.dumps({"api_port": 0, "theme": "light"}))
+    summary = tmp_path / "s.json"
+    done = subprocess.run([sys.executable, "-m", "terminal", "--headless", "--data-dir",
+                           str(tmp_path), "--duration", "1", "--summary-json", str(summary)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    url = json.loads(summary.read_text())["api"]["url"]
+    assert not url.endswith(":8765")  # port 0 from the profile: a free one was picked
