@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bench import (
+    api_throughput,
     backtest,
     bar_insert,
     book_apply,
@@ -28,6 +29,7 @@ def main() -> None:
     risk_check.main()
     indicators.main()
     backtest.main()
+    api_throughput.main()
     webhooks.main()
     package.main()
 
