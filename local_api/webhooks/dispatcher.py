@@ -19,6 +19,7 @@ import logging
 import random
 import secrets
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -88,6 +89,10 @@ class Dispatcher:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._targets: dict[str, list[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # per endpoint: messages waiting for one of its `max_concurrency` workers. A burst
+        # of thousands then costs a deque append each, not a task each in one loop turn
+        self._queues: dict[str, deque[OutboxMessage]] = {}
+        self._workers: dict[str, int] = {}
         self._wake: asyncio.Event | None = None
         self._poll_now = True
         self._task: asyncio.Task[None] | None = None
@@ -269,9 +274,28 @@ class Dispatcher:
         self._spawn(ep, msg)
 
     def _spawn(self, ep: Endpoint, msg: OutboxMessage) -> None:
-        task = asyncio.get_running_loop().create_task(self._deliver(ep, msg))
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
+        endpoint_id = ep.record.endpoint_id
+        queue = self._queues.setdefault(endpoint_id, deque())
+        queue.append(msg)
+        while self._workers.get(endpoint_id, 0) < max(1, ep.record.max_concurrency) \
+                and len(queue) > self._workers.get(endpoint_id, 0):
+            self._workers[endpoint_id] = self._workers.get(endpoint_id, 0) + 1
+            task = asyncio.get_running_loop().create_task(self._work(endpoint_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._done)
+
+    async def _work(self, endpoint_id: str) -> None:
+        queue = self._queues[endpoint_id]
+        try:
+            while queue:
+                msg = queue.popleft()
+                ep = self.endpoints.get(endpoint_id)
+                if ep is None or not ep.record.enabled:
+                    self._inflight.pop(msg.msg_id, None)  # stays pending in the outbox
+                    continue
+                await self._deliver(ep, msg)
+        finally:
+            self._workers[endpoint_id] -= 1
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
