@@ -26,6 +26,7 @@ TOKEN_PARAMS = frozenset({"token", "access_token", "api_key", "apikey", "auth", 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 WS_POLICY_VIOLATION = 1008
+MAX_BODY = 1 << 20  # a JSON request to this API is a few hundred bytes
 HOOK_PREFIX = "/hooks/"
 
 
@@ -136,6 +137,9 @@ class Guard:
 
     def _refusal(self, scope: Scope) -> tuple[str, str] | None:
         headers = scope["headers"]
+        for name in (b"host", b"authorization", b"origin", b"content-length"):
+            if sum(1 for key, _ in headers if key == name) > 1:  # which one would count?
+                return "ambiguous-request", f"the {name.decode()} header is given twice"
         host = _header(headers, b"host")
         if host is None or host.lower() not in self.policy.hosts:
             return "host-not-allowed", f"Host {host!r} is not served here"
@@ -157,6 +161,11 @@ class Guard:
                                           f"({', '.join(sorted(leaked))}); send "
                                           "'Authorization: Bearer <token>'")
         if scope["type"] == "http" and scope["method"] in BODY_METHODS and not takes_text:
+            length = _header(headers, b"content-length")
+            if length is None and _header(headers, b"transfer-encoding") is not None:
+                return "length-required", "send the body with a Content-Length"
+            if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+                return "payload-too-large", f"bodies are at most {MAX_BODY // 1024} KiB"
             ctype = _header(headers, b"content-type")
             if ctype is None:
                 length = _header(headers, b"content-length")

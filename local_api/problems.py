@@ -48,6 +48,11 @@ PROBLEMS: dict[str, ProblemKind] = {
     "pairing-failed": ProblemKind(401, "Pairing failed",
                                   "The pairing code is unknown, used or expired; a few misses "
                                   "lock the client out for a while."),
+    "length-required": ProblemKind(411, "Content-Length required",
+                                   "Send the body with a Content-Length header."),
+    "ambiguous-request": ProblemKind(400, "Ambiguous request",
+                                     "A header that decides who or where (Host, "
+                                     "Authorization, Origin, Content-Length) is given twice."),
     "not-found": ProblemKind(404, "Not found", "No such resource."),
     "method-not-allowed": ProblemKind(405, "Method not allowed",
                                       "The route does not take this method."),

@@ -11,7 +11,7 @@ import math
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from terminal.model.instrument import Instrument
 from terminal.model.market import Bar, Quote, Trade
@@ -156,7 +156,8 @@ class OrderOut(BaseModel):
                    ts_updated=o.ts_updated)
 
 
-Amount = str | int | float
+# strict: a JSON true is not the number 1 (pydantic would take it as one)
+Amount = StrictStr | StrictInt | StrictFloat
 
 
 class OrderIn(Strict):
@@ -323,7 +324,7 @@ class TokenOut(BaseModel):
 class TokenIn(Strict):
     name: str = Field(min_length=1, max_length=64)
     scope: Literal["read", "trade", "admin"]
-    expires_in_s: int | None = Field(default=None, gt=0, le=10 * 365 * 86400)
+    expires_in_s: StrictInt | None = Field(default=None, gt=0, le=10 * 365 * 86400)
 
 
 class TokenCreated(TokenOut):

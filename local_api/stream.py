@@ -270,7 +270,12 @@ class StreamHub:
                                   "head": self.seq}
         if resume_from is not None:
             oldest = self.history[0].seq if self.history else self.seq + 1
-            if resume_from + 1 < oldest:
+            if resume_from > self.seq:  # from another run of the terminal: numbers restarted
+                notice["resume_gap"] = {"requested": resume_from + 1, "oldest": oldest,
+                                        "head": self.seq,
+                                        "detail": "beyond this stream's head: the terminal "
+                                        "restarted; fetch snapshots, then follow from head"}
+            elif resume_from + 1 < oldest:
                 notice["resume_gap"] = {"requested": resume_from + 1, "oldest": oldest}
             replay = [m for m in self.history if m.seq > resume_from and client.wants(m)]
             client.queue.extend(m.payload for m in replay)  # not bounded by the live limit
@@ -341,7 +346,12 @@ async def stream(websocket: WebSocket) -> None:
     settings: ApiSettings = websocket.app.state.settings
     await websocket.accept(subprotocol=subprotocol)
     try:
-        first = await asyncio.wait_for(websocket.receive_text(), SUBSCRIBE_TIMEOUT_S)
+        message = await asyncio.wait_for(websocket.receive(), SUBSCRIBE_TIMEOUT_S)
+        if message["type"] == "websocket.disconnect":
+            return
+        first = message.get("text")
+        if first is None:
+            raise ValueError("the subscribe message must be a text frame of JSON")
         client, resume = _subscription(first, settings.stream_queue)
         client.token_id = principal.token_id
     except (TimeoutError, ValueError) as exc:

@@ -24,6 +24,7 @@ KINDS = ("token", "device")
 TOKEN_TEXT = re.compile(r"^tt_([0-9a-f]{12})_([A-Za-z0-9_\-]{43})$")
 NAME = re.compile(r"^[\w .@:+\-]{1,64}$")
 NS = 1_000_000_000
+MAX_EXPIRY_S = 3650 * 86400
 
 
 class TokenStore(Protocol):
@@ -70,7 +71,10 @@ def parse_duration(text: str) -> int:
         raise ValueError(f"expiry {text!r}: use a positive number with s, m, h, d or w "
                          "(e.g. 30d)")
     unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match.group(2)]
-    return int(match.group(1)) * unit
+    seconds = int(match.group(1)) * unit
+    if seconds > MAX_EXPIRY_S:
+        raise ValueError(f"expiry {text!r}: at most 10 years (3650d)")
+    return seconds
 
 
 def digest(secret: str) -> str:
@@ -97,14 +101,14 @@ class TokenService:
                kind: str = "token", detail: dict[str, object] | None = None,
                ) -> tuple[str, ApiTokenRecord]:
         """Store a new token; returns its text (shown once, never stored) and its record."""
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise ValueError(f"name {name!r}: 1 to 64 letters, digits, spaces or . @ : + - _")
         if scope not in SCOPES:
             raise ValueError(f"scope {scope!r}: use one of {', '.join(SCOPES)}")
         if kind not in KINDS:
             raise ValueError(f"kind {kind!r}: use one of {', '.join(KINDS)}")
-        if expires_in_s is not None and expires_in_s <= 0:
-            raise ValueError("the expiry must be in the future")
+        if expires_in_s is not None and not 0 < expires_in_s <= MAX_EXPIRY_S:
+            raise ValueError("the expiry must be in the future and at most 10 years away")
         token_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         now = self._wall_ns()
@@ -162,7 +166,7 @@ class TokenService:
 
     def verify(self, text: str) -> Principal:
         """The principal of a token text, or AuthFailure saying why not."""
-        match = TOKEN_TEXT.match(text)
+        match = TOKEN_TEXT.fullmatch(text)
         if match is None:
             raise AuthFailure("unauthorized", "the bearer value is not a terminal API token")
         token_id, secret = match.groups()

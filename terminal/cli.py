@@ -207,6 +207,8 @@ def _check_paths(args: argparse.Namespace) -> str | None:
     if args.data_dir is not None and args.data_dir.exists() and not args.data_dir.is_dir():
         return f"--data-dir {args.data_dir} is a file, not a folder"
     timeframes = [t.strip() for t in args.bars.split(",") if t.strip()]
+    if not timeframes:
+        return f"--bars {args.bars!r}: name at least one timeframe, e.g. 1m"
     if len(set(timeframes)) != len(timeframes):
         return f"--bars {args.bars}: a timeframe is given twice"
     record = args.record

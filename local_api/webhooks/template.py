@@ -15,6 +15,7 @@ value is under its own name. Free text lands in the field "message".
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -158,6 +159,9 @@ def _instrument(text: str | None, template: dict[str, Any]) -> str:
     return text.upper()
 
 
+MAX_EPOCH_MS = 1e14  # the year 5138 in ms: anything beyond is not a time
+
+
 def timestamp_s(text: str | None) -> float | None:
     """Seconds since the epoch from ISO 8601 ({{timenow}}) or epoch seconds/milliseconds."""
     if text is None:
@@ -166,6 +170,9 @@ def timestamp_s(text: str | None) -> float | None:
         number = float(text)
     except ValueError:
         return _iso_s(text)
+    if not math.isfinite(number) or not 0 <= number < MAX_EPOCH_MS:
+        raise AlertError(f"timestamp: {text[:40]!r} is not a time (epoch seconds or "
+                         "milliseconds, or ISO 8601)")
     return number / 1000.0 if number > 1e11 else number
 
 

@@ -71,7 +71,7 @@ def normalise(req: OrderRequest, instrument: Instrument, client_order_id: str,
     side = _choice(Side, req.side, "side")
     order_type = _choice(OrderType, req.type, "type")
     tif = _choice(TimeInForce, req.time_in_force, "time_in_force")
-    if not CLIENT_ORDER_ID.match(client_order_id):
+    if not CLIENT_ORDER_ID.fullmatch(client_order_id):  # `$` would let a final newline in
         raise OrderError(f"client_order_id {client_order_id[:40]!r}: use 1 to 36 letters, "
                          "digits or . _ : -")
     if not isinstance(req.source, str) or not 0 < len(req.source) <= MAX_SOURCE_LENGTH:

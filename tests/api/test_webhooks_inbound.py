@@ -208,3 +208,26 @@ def test_the_kill_switch_refuses_inbound_alert_orders(admin: httpx.Client,
         assert orders(admin) == before
     finally:
         admin.post("/api/v1/risk/kill-switch", json={"engaged": False})
+
+
+@pytest.mark.parametrize("when", ["1e400", "-5", "99999999999999999999"])
+def test_an_absurd_alert_time_is_refused_not_a_crash(admin: httpx.Client, term: LiveTerminal,
+                                                      when: str) -> None:
+    h = hook(admin, secret="tv-time-secret", template={
+        "fields": {"timestamp": "time"}, "venue": "BINANCE"})
+    before = orders(admin)
+    answer = httpx.post(f"{term.url}/hooks/{h['hook_id']}", json={
+        "secret": "tv-time-secret", "action": "buy", "ticker": "NKNUSDT", "quantity": "30",
+        "time": when})
+    assert 400 <= answer.status_code < 500, answer.text
+    assert orders(admin) == before
+
+
+def test_an_absurd_signed_timestamp_is_refused_not_a_crash(admin: httpx.Client,
+                                                           term: LiveTerminal) -> None:
+    h = hook(admin, auth="standard", template={"venue": "BINANCE"})
+    body = orjson.dumps({"action": "buy", "ticker": "NKNUSDT", "quantity": "30"})
+    answer = httpx.post(f"{term.url}/hooks/{h['hook_id']}", content=body, headers={
+        "Content-Type": "application/json", "webhook-id": "msg_absurd",
+        "webhook-timestamp": "9" * 400, "webhook-signature": "v1,AAAA"})
+    assert 400 <= answer.status_code < 500, answer.text

@@ -16,6 +16,7 @@ from terminal.model.ids import InstrumentId
 from terminal.model.numbers import ZERO, plain, to_decimal
 
 LimitValue = Decimal | int | bool
+MAX_LIMIT = Decimal("1e15")  # as for order values; also keeps counts within 64 bits
 
 
 @dataclass(slots=True)
@@ -85,6 +86,8 @@ def parse_value(name: str, value: object) -> LimitValue:
         raise ConfigError(str(exc)) from None
     if number < ZERO:
         raise ConfigError(f"{name}: must be 0 (off) or positive, got {plain(number)}")
+    if number >= MAX_LIMIT:
+        raise ConfigError(f"{name}: {plain(number)} is too large (at most {plain(MAX_LIMIT)})")
     if kind is int:
         if number != number.to_integral_value():
             raise ConfigError(f"{name}: must be a whole number, got {plain(number)}")

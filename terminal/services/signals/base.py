@@ -38,7 +38,7 @@ class Strategy(ABC, Generic[P]):
         self.interval_ns = tf.interval_ns
         self.params = params
         self.strategy_id = strategy_id or self.name
-        if not STRATEGY_ID.match(self.strategy_id):
+        if not STRATEGY_ID.fullmatch(self.strategy_id):
             raise ValueError(f"strategy id {self.strategy_id!r}: use 1 to {MAX_STRATEGY_ID} "
                              "letters, digits or . _ -")
         self.reset()
