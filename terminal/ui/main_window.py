@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
         self._menus()
         self._restore_layout()
+        self.ladder.confirm_box.toggled.connect(self._set_confirm)  # the two stay one setting
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self.refresh)
@@ -221,8 +222,7 @@ class MainWindow(QMainWindow):
             view.addAction(dock.toggleViewAction())
         trading = menu.addMenu("&Trading")
         self.confirm_action = QAction("Confirm ladder clicks", self, checkable=True)
-        self.confirm_action.setChecked(True)
-        self.confirm_action.toggled.connect(self._set_confirm)
+        self.confirm_action.toggled.connect(self._set_confirm)  # set by _restore_layout
         trading.addAction(self.confirm_action)
         self.kill_action = QAction("Kill switch (stop all orders)", self, checkable=True)
         self.kill_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
@@ -244,6 +244,8 @@ class MainWindow(QMainWindow):
     def _set_confirm(self, on: bool) -> None:
         self.confirm_ladder_clicks = on
         self.ladder.confirm_clicks = on
+        if self.confirm_action.isChecked() != on:
+            self.confirm_action.setChecked(on)
         self.settings.setValue("confirm_ladder_clicks", on)
 
     def set_theme(self, name: str) -> None:
@@ -270,7 +272,8 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state, LAYOUT_VERSION)
         confirm = self.settings.value("confirm_ladder_clicks", True)
-        self.confirm_action.setChecked(confirm not in (False, "false"))
+        # applied whether or not the value changed: a click must never go unasked by accident
+        self._set_confirm(confirm not in (False, "false"))
 
     def save_layout(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())

@@ -502,3 +502,28 @@ def test_screenshots(qtbot):
     QApplication.processEvents()
     assert chart.grab().save(str(SCRATCH / "depth.png"))
 
+
+
+def test_ladder_clicks_are_confirmed_in_a_new_window_and_after_a_restart(qtbot, tmp_path):
+    """The Trading menu's "Confirm ladder clicks" and the ladder's own box are one setting,
+    on by default, in a new window and in one restored from saved settings."""
+    from terminal.app import Engine, EngineOptions
+    from terminal.ui.main_window import MainWindow
+
+    for _ in range(2):  # a new window, then one restored from the saved settings
+        window = MainWindow(Engine(EngineOptions(data_dir=tmp_path)), tmp_path / "window.ini")
+        qtbot.addWidget(window)
+        assert window.confirm_action.isChecked()
+        assert window.ladder.confirm_clicks and window.confirm_ladder_clicks
+        window.save_layout()
+        window.close()
+    window = MainWindow(Engine(EngineOptions(data_dir=tmp_path)), tmp_path / "window.ini")
+    qtbot.addWidget(window)
+    window.ladder.confirm_box.setChecked(False)  # switched off in the ladder...
+    assert not window.confirm_action.isChecked() and not window.confirm_ladder_clicks
+    window.close()
+    again = MainWindow(Engine(EngineOptions(data_dir=tmp_path)), tmp_path / "window.ini")
+    qtbot.addWidget(again)
+    assert not again.ladder.confirm_clicks and not again.confirm_action.isChecked()  # ...kept
+    again.confirm_action.setChecked(True)
+    assert again.ladder.confirm_clicks

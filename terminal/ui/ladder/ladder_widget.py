@@ -53,7 +53,7 @@ class LadderWidget(QWidget):
         self.auto_centre_box.toggled.connect(self._on_auto_centre)
         self.centre_button = QPushButton("Centre")
         self.centre_button.clicked.connect(self.centre)
-        self.confirm_box = QCheckBox("Confirm clicks")
+        self.confirm_box = QCheckBox("Confirm clicks")  # the window turns it on by default
         self.view = self._make_view()
         self.overlay = StaleOverlay(self.view)
         controls = QHBoxLayout()
