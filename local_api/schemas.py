@@ -25,6 +25,16 @@ def _dec(value: Decimal | None) -> str | None:
     return None if value is None else plain(value)
 
 
+DERIVED_PLACES = Decimal("1e-12")
+
+
+def derived_text(value: Decimal) -> str:
+    """An average or a PnL: exact inputs, but a division leaves 28 digits of which the
+    last ones are noise; 12 decimals are more than any venue's tick, trailing zeros cut."""
+    text = plain(value.quantize(DERIVED_PLACES))
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _num(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
@@ -150,7 +160,7 @@ class OrderOut(BaseModel):
                    price=_dec(o.price), stop_price=_dec(o.stop_price),
                    time_in_force=o.time_in_force.value, status=o.status.value,
                    filled_qty=plain(o.filled_qty), leaves_qty=plain(o.leaves_qty),
-                   avg_fill_price=plain(o.avg_fill_price), fees=plain(o.fees),
+                   avg_fill_price=derived_text(o.avg_fill_price), fees=plain(o.fees),
                    venue_order_id=o.venue_order_id, reduce_only=o.reduce_only,
                    source=o.source, reject_reason=o.reject_reason, ts_created=o.ts_created,
                    ts_updated=o.ts_updated)
@@ -216,9 +226,9 @@ class PositionOut(BaseModel):
 
     @classmethod
     def of(cls, p: Position, mark: float | None) -> PositionOut:
-        unreal = None if mark is None else plain(p.unrealized_pnl(Decimal(repr(mark))))
+        unreal = None if mark is None else derived_text(p.unrealized_pnl(Decimal(repr(mark))))
         return cls(instrument_id=str(p.instrument_id), quantity=plain(p.quantity),
-                   avg_price=plain(p.avg_price), realized_pnl=plain(p.realized_pnl),
+                   avg_price=derived_text(p.avg_price), realized_pnl=derived_text(p.realized_pnl),
                    unrealized_pnl=unreal, mark=mark, fees=plain(p.fees),
                    ts_updated=p.ts_updated)
 
@@ -368,7 +378,8 @@ class PnlOut(BaseModel):
     realized: dict[str, str] = Field(description="per quote currency")
     unrealized: dict[str, str]
     fees: dict[str, str]
-    daily: dict[str, float] = Field(description="today's PnL per quote currency (risk view)")
+    daily: dict[str, str] = Field(description="today's PnL per quote currency (the risk "
+                                  "view, at marks), 8 decimals")
 
 
 class BacktestSummaryOut(BaseModel):

@@ -13,7 +13,7 @@ from pydantic import Field
 from local_api.auth import requires
 from local_api.deps import database, engine_of, instrument_id, off_loop
 from local_api.problems import ApiProblem
-from local_api.schemas import BacktestOut, BacktestSummaryOut, PnlOut, Strict
+from local_api.schemas import BacktestOut, BacktestSummaryOut, PnlOut, Strict, derived_text
 from terminal.core.errors import ConfigError
 from terminal.model.backtest import BacktestResult
 from terminal.model.numbers import ZERO, plain
@@ -81,10 +81,11 @@ async def pnl(request: Request) -> PnlOut:
         if mark is not None and position.quantity:
             unrealized[ccy] = unrealized.get(ccy, ZERO) + \
                 position.unrealized_pnl(Decimal(repr(mark)))
-    daily = {k: v for k, v in engine.risk.evaluate_daily_loss().items() if math.isfinite(v)}
+    daily = {k: f"{v:.8f}" for k, v in engine.risk.evaluate_daily_loss().items()
+             if math.isfinite(v)}
     return PnlOut(currency=engine.portfolio.account.currency,
-                  realized={k: plain(v) for k, v in sorted(realized.items())},
-                  unrealized={k: plain(v) for k, v in sorted(unrealized.items())},
+                  realized={k: derived_text(v) for k, v in sorted(realized.items())},
+                  unrealized={k: derived_text(v) for k, v in sorted(unrealized.items())},
                   fees={k: plain(v) for k, v in sorted(fees.items())}, daily=daily)
 
 

@@ -33,6 +33,14 @@ def clock(ts_ns: int) -> str:
     return datetime.fromtimestamp(ts_ns / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+DERIVED_PLACES = Decimal("1e-12")
+
+
+def derived(value: Decimal) -> Decimal:
+    """An average or a PnL to 12 decimals: a division leaves 28 digits, the last noise."""
+    return value.quantize(DERIVED_PLACES)
+
+
 def decimal_text(value: Any) -> str:
     return trimmed(value) if isinstance(value, Decimal) else str(value)
 
@@ -62,7 +70,7 @@ def order_rows(state: ViewState, working_only: bool) -> Keyed:
         rows.append((order.client_order_id, (
             order.ts_created, order.client_order_id, str(order.instrument_id), order.side.value,
             order.type.value, order.quantity, order.price, order.filled_qty,
-            order.avg_fill_price if order.filled_qty else None, order.status.value,
+            derived(order.avg_fill_price) if order.filled_qty else None, order.status.value,
             order.source, order.reject_reason)))
     return rows
 
@@ -77,10 +85,10 @@ def position_rows(state: ViewState, marks: Callable[[InstrumentId], float | None
     rows: Keyed = []
     for iid, pos in sorted(state.positions.items()):
         mark = marks(iid)
-        unrealised = (pos.unrealized_pnl(Decimal(repr(mark)))
+        unrealised = (derived(pos.unrealized_pnl(Decimal(repr(mark))))
                       if mark is not None and not math.isnan(mark) else None)
-        rows.append((iid, (str(iid), pos.quantity, pos.avg_price, mark, unrealised,
-                           pos.realized_pnl, pos.fees)))
+        rows.append((iid, (str(iid), pos.quantity, derived(pos.avg_price), mark, unrealised,
+                           derived(pos.realized_pnl), pos.fees)))
     return rows
 
 
