@@ -410,7 +410,7 @@ class AuditOut(BaseModel):
 
 class StatusOut(BaseModel):
     version: str
-    replaying: bool
+    replaying: bool = Field(description="a recording is still being played")
     market_ts: int
     uptime_s: float
     events: dict[str, int]

@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="connect a live data plugin at start (binance, coinbase, kraken)")
     parser.add_argument("--live-symbols", default=None, metavar="SYM[,SYM...]",
                         help="the symbols of --live (default: the plugin's)")
+    parser.add_argument("--api-allow-host", action="append", default=[], metavar="NAME",
+                        help="also answer to this Host name (a tunnel's, for TradingView "
+                        "alerts); repeatable")
     parser.add_argument("--lan", default=None, metavar="ADDRESS",
                         help="also serve the API on this network address for a paired phone, "
                         "with TLS only (a self-signed certificate the pairing QR pins)")

@@ -14,7 +14,9 @@ def engine_options(args: argparse.Namespace, data_dir: Path) -> EngineOptions:
     if not args.no_api:
         from local_api.settings import ApiSettings
 
-        api = ApiSettings(port=args.api_port, lan_host=args.lan, lan_port=args.lan_port)
+        api = ApiSettings(port=args.api_port, lan_host=args.lan, lan_port=args.lan_port,
+                          extra_hosts=tuple(h.strip().lower() for h in args.api_allow_host
+                                            if h.strip()))
     connect: list[tuple[str, dict[str, Any]]] = []
     if args.live:
         settings: dict[str, Any] = {}

@@ -90,8 +90,9 @@ def main(argv: Sequence[str]) -> int:
                                     "scope": args.scope, "expires_ns": record.expires_ns,
                                     "token": text}).decode())
             else:
-                print(f"token {record.token_id} ({args.scope}) for {record.name!r}, "
-                      f"expires {_when(record.expires_ns)}:")
+                expiry = "never expires" if record.expires_ns is None else \
+                    f"expires {_when(record.expires_ns)} UTC"
+                print(f"token {record.token_id} ({args.scope}) for {record.name!r}, {expiry}")
                 print(text)
                 print("Store it now: it is shown only this once.", file=sys.stderr)
             return 0

@@ -47,7 +47,9 @@ async def status(request: Request) -> StatusOut:
     engine = engine_of(request)
     hub = request.app.state.hub
     return StatusOut(
-        version=__version__, replaying=engine.replaying, market_ts=engine.clock.now_ns(),
+        version=__version__, market_ts=engine.clock.now_ns(),
+        replaying=engine.replaying and not all(getattr(c, "done", False)
+                                               for c in engine.data_clients()),
         uptime_s=round(time.time() - request.app.state.metrics.started, 3),
         events=dict(engine.market_data.events), instruments=len(engine.instruments.all()),
         connections=sorted(engine.connectors), kill_switch=engine.risk.kill_switch,

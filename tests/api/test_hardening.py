@@ -132,3 +132,25 @@ def test_a_token_expiry_beyond_ten_years_is_a_usage_error(tmp_path) -> None:
                            "99999999999d"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "10 years" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_status_says_when_the_replay_has_ended(live: LiveTerminal, tokens: dict[str, str]
+                                               ) -> None:
+    live.wait_replayed()
+    status = httpx.get(live.url + "/api/v1/status",
+                       headers={"Authorization": f"Bearer {tokens['read']}"}).json()
+    assert status["replaying"] is False
+
+
+def test_an_allowed_tunnel_host_is_answered(tmp_path) -> None:
+    from tests.api.live import settings
+
+    term = LiveTerminal(tmp_path, settings(extra_hosts=("hooks.example.com",)),
+                        replay=[]).start()
+    try:
+        ok = httpx.get(term.url + "/api/v1/health", headers={"Host": "hooks.example.com"})
+        assert ok.status_code == 200
+        other = httpx.get(term.url + "/api/v1/health", headers={"Host": "evil.example.com"})
+        assert other.status_code == 421
+    finally:
+        term.stop()
