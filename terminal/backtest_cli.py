@@ -33,7 +33,7 @@ from terminal.services.backtest import (
     parse_params,
     run_backtest,
 )
-from terminal.services.backtest.report import STAT_ROWS, bar_arrays, format_stat, stored_bars
+from terminal.services.backtest.report import STAT_ROWS, bar_arrays, bars_for, format_stat
 from terminal.services.bar_resample import BarArrays
 from terminal.services.instruments import InstrumentService
 from terminal.services.timeframes import parse_timeframe
@@ -124,9 +124,11 @@ def main(argv: Sequence[str]) -> int:
             assert db is not None
             iid = InstrumentId.parse(args.from_db)
             timeframe = args.timeframe or "1m"
-            bars = stored_bars(db, iid, parse_timeframe(timeframe).interval_ns)
+            bars = bars_for(db, iid, parse_timeframe(timeframe).interval_ns)
             if not len(bars.ts):
-                print(f"error: no {timeframe} bars of {iid} in the database", file=sys.stderr)
+                print(f"error: no {timeframe} bars of {iid} in the database, stored or made "
+                      "from shorter stored ones (store some with --history, backfill, or a "
+                      "replay)", file=sys.stderr)
                 return USAGE_ERROR
         else:
             iid, interval, bars = _file_bars(args.file, args.instrument)

@@ -86,3 +86,8 @@ def parse_timeframe(spec: str) -> Timeframe:
         raise ConfigError(f"timeframe {spec!r}: {hh}:{mm} is not a time of day")
     return Timeframe(interval, f"{count}d@{hours:02d}:{minutes:02d} {zone_name}",
                      time(hours, minutes), zone)
+
+
+# the bar lengths the chart stores and rolls up from (1m, 5m, 15m, 1h, 4h, 1d)
+STORED_INTERVALS_NS = (60_000_000_000, 300_000_000_000, 900_000_000_000, 3_600_000_000_000,
+                       14_400_000_000_000, 86_400_000_000_000)

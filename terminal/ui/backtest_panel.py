@@ -34,11 +34,10 @@ from terminal.core.errors import TerminalError
 from terminal.model.backtest import BacktestResult
 from terminal.model.ids import InstrumentId
 from terminal.services.backtest import STRATEGIES, ParamError, parse_params, run_backtest
-from terminal.services.backtest.report import STAT_ROWS, format_stat, stored_bars
-from terminal.services.bar_resample import BarArrays, resample
+from terminal.services.backtest.report import STAT_ROWS, bars_for, format_stat
+from terminal.services.bar_resample import BarArrays
 from terminal.services.timeframes import parse_timeframe
 from terminal.ui.blotter import Blotter
-from terminal.ui.chart_session import STORED_INTERVALS_NS
 from terminal.ui.table_model import Row, RowsModel
 
 log = logging.getLogger(__name__)
@@ -294,14 +293,4 @@ class BacktestPanel(QWidget):
 
 
 def _bars(db: Any, iid: InstrumentId, interval_ns: int) -> BarArrays:
-    """Stored bars at the interval, or rolled up from the longest shorter stored interval
-    that divides it (as the chart shows them)."""
-    bars = stored_bars(db, iid, interval_ns)
-    if len(bars.ts):
-        return bars
-    for source in sorted((i for i in STORED_INTERVALS_NS
-                          if i < interval_ns and interval_ns % i == 0), reverse=True):
-        fine = stored_bars(db, iid, source)
-        if len(fine.ts):
-            return resample(fine, interval_ns)
-    return bars
+    return bars_for(db, iid, interval_ns)

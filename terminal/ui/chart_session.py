@@ -17,12 +17,11 @@ from terminal.model.ids import InstrumentId
 from terminal.model.market import Bar
 from terminal.services.bar_resample import BarArrays, LiveRollup, resample
 from terminal.services.running_indicator import RunningIndicator
+from terminal.services.timeframes import STORED_INTERVALS_NS
 from terminal.ui.chart.chart_widget import ChartWidget
 
 HISTORY_BARS = 20_000  # chart bars loaded when an instrument or timeframe is chosen
 MAX_SOURCE_BARS = 1_000_000  # stored bars read to roll up into them
-STORED_INTERVALS_NS = (60_000_000_000, 300_000_000_000, 900_000_000_000, 3_600_000_000_000,
-                       14_400_000_000_000, 86_400_000_000_000)
 EMA_SPANS = ((20, "#f0b90b"), (50, "#42a5f5"))
 RSI_PANE = "RSI 14"
 

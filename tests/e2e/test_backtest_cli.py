@@ -57,6 +57,15 @@ def test_bars_from_the_database(tmp_path: Path) -> None:
                     "--long-only", "--quiet")
     assert done.returncode == 0, done.stderr
     assert "400 bars" in done.stdout and "long only" in done.stdout
+    # 15m from the stored 1m bars, as the Backtest tab does: 400 minutes are 27 bars
+    rolled = backtest("--strategy", "ma-cross", "--params", "fast=3,slow=8", "--from-db",
+                      "TEST:ABC", "--timeframe", "15m", "--data-dir", str(tmp_path),
+                      "--quiet", "--no-store")
+    assert rolled.returncode == 0, rolled.stderr
+    assert "27 bars" in rolled.stdout
+    missing = backtest("--strategy", "ma-cross", "--from-db", "TEST:XYZ", "--data-dir",
+                       str(tmp_path), "--quiet")
+    assert missing.returncode == 2 and "shorter stored ones" in missing.stderr
 
 
 @pytest.mark.parametrize(("params", "named"), [

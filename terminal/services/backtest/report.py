@@ -9,7 +9,8 @@ import numpy as np
 
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Bar
-from terminal.services.bar_resample import BarArrays
+from terminal.services.bar_resample import BarArrays, resample
+from terminal.services.timeframes import STORED_INTERVALS_NS
 
 STAT_ROWS = (("total_return", "Total return", "pct"), ("cagr", "CAGR", "pct"),
              ("volatility", "Volatility", "pct"), ("sharpe", "Sharpe", "num"),
@@ -43,3 +44,18 @@ def stored_bars(db: Any, iid: InstrumentId, interval_ns: int) -> BarArrays:
     """The closed bars stored in `db` (a terminal.persistence Database) for `iid` at
     `interval_ns`, oldest first."""
     return bar_arrays([b for b in db.bars.range(iid, interval_ns) if b.closed])
+
+
+def bars_for(db: Any, iid: InstrumentId, interval_ns: int,
+             stored_intervals_ns: tuple[int, ...] = STORED_INTERVALS_NS) -> BarArrays:
+    """Stored bars at the interval, or rolled up from the longest shorter stored interval
+    that divides it (as the chart shows them): 15m from stored 1m bars."""
+    bars = stored_bars(db, iid, interval_ns)
+    if len(bars.ts):
+        return bars
+    for source in sorted((i for i in stored_intervals_ns
+                          if i < interval_ns and interval_ns % i == 0), reverse=True):
+        fine = stored_bars(db, iid, source)
+        if len(fine.ts):
+            return resample(fine, interval_ns)
+    return bars
