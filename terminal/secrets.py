@@ -19,14 +19,21 @@ SERVICE = "trading-terminal"
 NO_BACKEND_HELP = (
     "No keyring backend is available on this machine, so secrets cannot be saved. A desktop "
     "session provides one (GNOME Keyring, KWallet, macOS Keychain, Windows Credential "
-    "Manager). On a server, install the `keyrings.alt` package and set "
-    "PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring, or enter the secret each "
-    "session.")
+    "Manager); on a server, run a Secret Service daemon in the session (e.g. "
+    "`gnome-keyring-daemon --unlock --components=secrets` under `dbus-run-session`). A "
+    "keyring that keeps secrets in a plain file is refused. Without one, secrets are asked "
+    "for each session and features that must store one (webhook endpoints) are unavailable.")
 
 
 class KeyringUnavailable(TerminalError):
     def __init__(self) -> None:
         super().__init__(NO_BACKEND_HELP)
+
+
+def _plaintext(backend: object) -> bool:
+    """A backend that writes secrets unencrypted to a file (keyrings.alt's Plaintext
+    keyring, which `keyring` picks silently once keyrings.alt is installed)."""
+    return "plaintext" in type(backend).__name__.lower()
 
 
 class SecretStore:
@@ -37,9 +44,12 @@ class SecretStore:
         backend = keyring.get_keyring()
         priority = getattr(backend, "priority", 0)
         return not (type(backend).__module__.startswith("keyring.backends.fail")
+                    or _plaintext(backend)
                     or (isinstance(priority, int | float) and priority <= 0))
 
     def put(self, scope: str, name: str, value: str) -> None:
+        if _plaintext(keyring.get_keyring()):
+            raise KeyringUnavailable()
         try:
             keyring.set_password(self.service, f"{scope}/{name}", value)
         except NoKeyringError:
@@ -49,6 +59,8 @@ class SecretStore:
                                 f"{type(exc).__name__}") from None
 
     def get(self, scope: str, name: str) -> str | None:
+        if _plaintext(keyring.get_keyring()):
+            return None
         try:
             return keyring.get_password(self.service, f"{scope}/{name}")
         except NoKeyringError:

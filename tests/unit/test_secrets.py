@@ -53,7 +53,28 @@ def test_without_a_backend_the_message_says_what_to_do():
         assert not store.available()
         with pytest.raises(KeyringUnavailable) as err:
             store.put("plugin.binance", "api_secret", "s3cr3t")
-        assert "keyrings.alt" in str(err.value) and "s3cr3t" not in str(err.value)
+        assert "Secret Service" in str(err.value) and "s3cr3t" not in str(err.value)
         assert store.get("plugin.binance", "api_secret") is None
+    finally:
+        keyring.set_keyring(previous)
+
+
+class PlaintextKeyring(MemoryKeyring):
+    """Stands for keyrings.alt.file.PlaintextKeyring: secrets in a plain file."""
+
+    priority = 0.5  # type: ignore[assignment]
+
+
+def test_a_plaintext_file_keyring_is_refused():
+    previous = keyring.get_keyring()
+    backend = PlaintextKeyring()
+    keyring.set_keyring(backend)
+    try:
+        store = SecretStore()
+        assert not store.available()
+        with pytest.raises(KeyringUnavailable) as err:
+            store.put("local_api", "key", "s3cr3t")
+        assert "plain file" in str(err.value)
+        assert backend.store == {} and store.get("local_api", "key") is None
     finally:
         keyring.set_keyring(previous)
