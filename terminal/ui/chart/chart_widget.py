@@ -568,6 +568,13 @@ class ChartWidget(QWidget):
                 c = self._overlay_colour(name)
                 overlay_parts.append(f"{name} <span style='color:{c}'>{value}</span>")
         lines = ["&nbsp;&nbsp;".join(bar_parts)]
+        bar_text = "  ".join(f"{k} {v}" if k else v for k, v in fields
+                             if not k or k in BAR_FIELDS)
+        room = self.graphics.width() - self._axis_width - 16
+        if QFontMetrics(self.readout.font()).horizontalAdvance(bar_text) > room:
+            half = (len(bar_parts) + 1) // 2  # a narrow chart: two lines rather than cut
+            lines = ["&nbsp;&nbsp;".join(bar_parts[:half]),
+                     "&nbsp;&nbsp;".join(bar_parts[half:])]
         if overlay_parts:  # a line of their own: a narrow chart would cut them off
             lines.append("&nbsp;&nbsp;".join(overlay_parts))
         if len(lines) != self._readout_lines:
