@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from plugins.venue_settings import base_url, known_channels
+
 LIVE_REST = "https://api.binance.com"
 LIVE_WS = "wss://stream.binance.com:9443"
 CHANNELS = ("trades", "agg_trades", "klines", "depth", "book_ticker")
@@ -58,10 +60,7 @@ class BinanceConfig(BaseModel):
     @field_validator("channels")
     @classmethod
     def _channels(cls, value: list[str]) -> list[str]:
-        unknown = [c for c in value if c not in CHANNELS]
-        if unknown:
-            raise ValueError(f"unknown channels {unknown} (known: {', '.join(CHANNELS)})")
-        return value
+        return known_channels(value, CHANNELS)
 
     @field_validator("depth_limit")
     @classmethod
@@ -73,9 +72,7 @@ class BinanceConfig(BaseModel):
     @field_validator("rest_url", "ws_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://", "ws://", "wss://")):
-            raise ValueError(f"{value!r} is not an http(s) or ws(s) URL")
-        return value.rstrip("/")
+        return base_url(value)
 
     def has_keys(self) -> bool:
         return bool(self.api_key and self.api_secret and self.api_key.get_secret_value()

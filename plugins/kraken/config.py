@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from plugins.venue_settings import base_url, known_channels
+
 CHANNELS = ("book", "trade", "ticker")
 
 
@@ -39,10 +41,7 @@ class KrakenConfig(BaseModel):
     @field_validator("channels")
     @classmethod
     def _channels(cls, value: list[str]) -> list[str]:
-        unknown = [c for c in value if c not in CHANNELS]
-        if unknown:
-            raise ValueError(f"unknown channels {unknown} (known: {', '.join(CHANNELS)})")
-        return value
+        return known_channels(value, CHANNELS)
 
     @field_validator("depth")
     @classmethod
@@ -54,6 +53,4 @@ class KrakenConfig(BaseModel):
     @field_validator("rest_url", "ws_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://", "ws://", "wss://")):
-            raise ValueError(f"{value!r} is not an http(s) or ws(s) URL")
-        return value.rstrip("/")
+        return base_url(value)
