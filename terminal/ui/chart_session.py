@@ -24,6 +24,7 @@ HISTORY_BARS = 20_000  # chart bars loaded when an instrument or timeframe is ch
 MAX_SOURCE_BARS = 1_000_000  # stored bars read to roll up into them
 EMA_SPANS = ((20, "#f0b90b"), (50, "#42a5f5"))
 RSI_PANE = "RSI 14"
+RSI_LEVELS = (30.0, 70.0)  # the usual oversold and overbought lines
 
 
 class ChartSession:
@@ -37,6 +38,7 @@ class ChartSession:
         self._emas = {span: RunningIndicator.ema(span) for span, _colour in EMA_SPANS}
         self._rsi = RunningIndicator.rsi(14)
         chart.add_subpane(RSI_PANE)
+        chart.add_subpane_levels(RSI_PANE, RSI_LEVELS)
 
     def show(self, iid: InstrumentId, interval_ns: int, recent: Iterable[Bar] = ()) -> int:
         """Load `iid` at `interval_ns`; `recent` are bars closed since start (any timeframe).

@@ -271,6 +271,17 @@ class ChartWidget(QWidget):
         self._fit_axis_width()
         self._look += 1
 
+    def add_subpane_levels(self, pane: str, levels: tuple[float, ...]) -> None:
+        """Dotted horizontal guides in a sub-pane (RSI 30 and 70)."""
+        self.add_subpane(pane)
+        target = self.subpanes[pane]
+        for level in levels:
+            guide = pg.InfiniteLine(pos=level, angle=0, movable=False,
+                                    pen=cosmetic_pen(self.style_.crosshair, 1.0,
+                                                     Qt.PenStyle.DotLine))
+            target.plot.addItem(guide, ignoreBounds=True)
+        self._look += 1
+
     def set_subpane_series(self, pane: str, name: str, values: npt.ArrayLike,
                            color: str | None = None) -> None:
         """A line in sub-pane `pane` (created if missing); values[i] belongs to bar i."""
