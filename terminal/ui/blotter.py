@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -54,6 +54,7 @@ class Blotter(QWidget):
         self.table.horizontalHeader().setResizeContentsPrecision(200)  # rows sampled
         model.modelReset.connect(self._fit_columns)
         self._last_widen = 0.0
+        self._widen_pending = False
         model.dataChanged.connect(self._widen_if_cut)
         top = self._top = QHBoxLayout()
         top.addWidget(self.filter, 1)
@@ -95,6 +96,10 @@ class Blotter(QWidget):
         second per table: prices that grow digits are shown whole."""
         now = time.monotonic()
         if now - self._last_widen < 1.0:
+            if not self._widen_pending:  # look again when the second is up: the last
+                self._widen_pending = True  # values of a burst must fit too
+                QTimer.singleShot(int((1.0 - (now - self._last_widen)) * 1000) + 10,
+                                  self._widen_later)
             return
         self._last_widen = now
         table = self.table
@@ -103,6 +108,10 @@ class Blotter(QWidget):
             hint = table.sizeHintForColumn(col)
             if hint > header.sectionSize(col):
                 header.resizeSection(col, hint)
+
+    def _widen_later(self) -> None:
+        self._widen_pending = False
+        self._widen_if_cut()
 
     def _export_dialog(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export CSV", f"{self.objectName()}.csv",
