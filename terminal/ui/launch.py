@@ -38,6 +38,7 @@ async def run_window(engine: Engine, window: MainWindow, closed: asyncio.Event,
         await engine.start()
     except TerminalError as exc:
         window.busy(None)
+        print(f"error: {exc}", file=sys.stderr)  # the shell that started it hears it too
         QMessageBox.critical(window, "Trading Terminal", str(exc))
         return 2
     window.busy(None)
