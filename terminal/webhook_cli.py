@@ -40,7 +40,8 @@ def build_webhook_parser() -> argparse.ArgumentParser:
     common.add_argument("--db-url", default=None, help="any SQLAlchemy URL")
     common.add_argument("--json", action="store_true", help="print JSON")
     sub = parser.add_subparsers(
-        dest="command", metavar="add|list|remove|test|deliveries|redeliver|hooks")
+        dest="command",
+        metavar="add|list|remove|enable|disable|rotate|test|deliveries|redeliver|hooks")
     add = sub.add_parser("add", parents=[common],
                          help="subscribe a URL to events (its secret is shown once)")
     add.add_argument("--url", required=True, help="http(s) URL the events are posted to")
@@ -55,6 +56,11 @@ def build_webhook_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", parents=[common],
                             help="remove an endpoint, its secret and undelivered messages")
     remove.add_argument("endpoint_id")
+    for name, text in (("enable", "deliver to an endpoint again (also after a 410)"),
+                       ("disable", "stop delivering to an endpoint (messages wait)"),
+                       ("rotate", "a new signing secret, shown once; the old one signs too "
+                        "for a day")):
+        sub.add_parser(name, parents=[common], help=text).add_argument("endpoint_id")
     test = sub.add_parser("test", parents=[common], help="queue a webhook.ping to an endpoint")
     test.add_argument("endpoint_id")
     deliveries = sub.add_parser("deliveries", parents=[common],
@@ -144,6 +150,21 @@ def _dispatch(args: argparse.Namespace, db: Database) -> int:
             if not endpoints.remove(args.endpoint_id):
                 return _error(f"endpoint_id: no webhook endpoint {args.endpoint_id}", NOT_FOUND)
             print(f"endpoint {args.endpoint_id} removed")
+            return 0
+        if args.command in ("enable", "disable"):
+            if endpoints.update(args.endpoint_id, enabled=args.command == "enable") is None:
+                return _error(f"endpoint_id: no webhook endpoint {args.endpoint_id}", NOT_FOUND)
+            print(f"endpoint {args.endpoint_id} {args.command}d (a running terminal picks "
+                  "this up within a second)")
+            return 0
+        if args.command == "rotate":
+            secret = endpoints.rotate(args.endpoint_id)
+            if secret is None:
+                return _error(f"endpoint_id: no webhook endpoint {args.endpoint_id}", NOT_FOUND)
+            print(f"new signing secret: {secret}")
+            print("Store it now: it is shown only this once; the old secret signs too for a "
+                  "day. A running terminal signs with the new one after its restart.",
+                  file=sys.stderr)
             return 0
         if args.command == "test":
             return _test(args, db)

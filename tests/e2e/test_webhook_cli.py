@@ -182,3 +182,23 @@ def test_hook_from_the_cli_takes_an_alert_and_lists_the_request(setup: Any) -> N
     assert [(r["status_code"], r["outcome"]) for r in requests] == [
         (401, "hook-unauthorized"), (202, "signal")]
     assert cli(setup, "hooks", "remove", hook["hook_id"]).returncode == 0
+
+
+def test_endpoints_are_disabled_enabled_and_rotated_from_the_cli(setup: Any) -> None:
+    _dir, _env, term, receiver = setup
+    added = cli(setup, "add", "--url", receiver.url + "/rot", "--events", "webhook.ping",
+                "--json")
+    endpoint_id = orjson.loads(added.stdout)["endpoint_id"]
+    old = orjson.loads(added.stdout)["secret"]
+    assert cli(setup, "disable", endpoint_id).returncode == 0
+    repo = term.engine.db.webhooks
+    assert repo.endpoint(endpoint_id).enabled is False
+    assert cli(setup, "enable", endpoint_id).returncode == 0
+    assert repo.endpoint(endpoint_id).enabled is True
+    rotated = cli(setup, "rotate", endpoint_id)
+    assert rotated.returncode == 0, rotated.stderr
+    new = rotated.stdout.split("new signing secret: ", 1)[1].split()[0]
+    assert new.startswith("whsec_") and new != old
+    assert "shown only this once" in rotated.stderr
+    missing = cli(setup, "enable", "nosuchendpoint")
+    assert missing.returncode != 0 and "endpoint_id" in missing.stderr
