@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import Request, WebSocket
 
@@ -55,6 +55,23 @@ class Gatekeeper:
                              headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
                              ) from None
 
+    def admit(self, client: str, authorization: str | None, scope: str, tier: str,
+              state: dict[str, Any]) -> Principal:
+        """Authenticate, check the scope and charge the tier's budget; what was decided
+        goes into the request's `state` (the guard adds the RateLimit headers from it)."""
+        principal = self.authenticate(client, authorization)
+        state["principal"] = principal
+        self.authorize(principal, scope)
+        decision = self.limiter.take(principal.token_id, tier)
+        state["ratelimit"] = decision
+        state["ratelimit_policy"] = self.limiter.policy(tier)
+        if not decision.allowed:
+            raise ApiProblem("rate-limited", f"the {tier} budget of token "
+                             f"{principal.token_id} is spent; retry in "
+                             f"{decision.retry_after_s} s",
+                             headers={"Retry-After": str(decision.retry_after_s)})
+        return principal
+
     def authorize(self, principal: Principal, scope: str) -> None:
         if not principal.allows(scope):
             raise ApiProblem("forbidden-scope", f"this route needs the {scope} scope; token "
@@ -62,7 +79,7 @@ class Gatekeeper:
                              required_scope=scope)
 
 
-def _client(request: Request | WebSocket) -> str:
+def client_of(request: Request | WebSocket) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -72,18 +89,8 @@ def requires(scope: str, tier: str | None = None) -> Callable[..., Awaitable[Pri
 
     async def dependency(request: Request) -> Principal:
         gate: Gatekeeper = request.app.state.gatekeeper
-        principal = gate.authenticate(_client(request), request.headers.get("authorization"))
-        request.state.principal = principal
-        gate.authorize(principal, scope)
-        decision = gate.limiter.take(principal.token_id, tier_name)
-        request.state.ratelimit = decision
-        request.state.ratelimit_policy = gate.limiter.policy(tier_name)
-        if not decision.allowed:
-            raise ApiProblem("rate-limited", f"the {tier_name} budget of token "
-                             f"{principal.token_id} is spent; retry in "
-                             f"{decision.retry_after_s} s",
-                             headers={"Retry-After": str(decision.retry_after_s)})
-        return principal
+        return gate.admit(client_of(request), request.headers.get("authorization"), scope,
+                          tier_name, request.scope.setdefault("state", {}))
 
     dependency.__name__ = f"requires_{scope}_{tier_name}"
     dependency.required_scope = scope  # type: ignore[attr-defined]
@@ -111,6 +118,6 @@ def websocket_credentials(websocket: WebSocket) -> tuple[str | None, str | None]
 def authenticate_websocket(websocket: WebSocket, scope: str) -> tuple[Principal, str | None]:
     gate: Gatekeeper = websocket.app.state.gatekeeper
     authorization, subprotocol = websocket_credentials(websocket)
-    principal = gate.authenticate(_client(websocket), authorization)
+    principal = gate.authenticate(client_of(websocket), authorization)
     gate.authorize(principal, scope)
     return principal, subprotocol

@@ -70,17 +70,7 @@ class FastLane:
                 break
         client = scope["client"][0] if scope.get("client") else "unknown"
         try:
-            principal = gate.authenticate(client, authorization)
-            state["principal"] = principal
-            gate.authorize(principal, route.scope)
-            decision = gate.limiter.take(principal.token_id, route.tier)
-            state["ratelimit"] = decision
-            state["ratelimit_policy"] = gate.limiter.policy(route.tier)
-            if not decision.allowed:
-                raise ApiProblem("rate-limited", f"the {route.tier} budget of token "
-                                 f"{principal.token_id} is spent; retry in "
-                                 f"{decision.retry_after_s} s",
-                                 headers={"Retry-After": str(decision.retry_after_s)})
+            gate.admit(client, authorization, route.scope, route.tier, state)
             body = route.adapter.dump_json(route.produce(self.engine))
         except ApiProblem as problem:
             state["problem"] = problem.slug

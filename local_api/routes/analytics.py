@@ -17,7 +17,7 @@ from local_api.schemas import BacktestOut, BacktestSummaryOut, PnlOut, Strict, d
 from terminal.core.errors import ConfigError
 from terminal.model.backtest import BacktestResult
 from terminal.model.numbers import ZERO, plain
-from terminal.services.backtest import STRATEGIES, ParamError, parse_params, run_backtest
+from terminal.services.backtest import STRATEGIES, ParamError, parse_param_values, run_backtest
 from terminal.services.backtest.report import stored_bars
 from terminal.services.risk.marks import Marks
 from terminal.services.timeframes import parse_timeframe
@@ -123,11 +123,9 @@ async def run(request: Request, body: BacktestIn) -> BacktestOut:
         raise ApiProblem("validation-error", f"kind {body.kind!r}: use one of "
                          f"{', '.join(sorted(STRATEGIES))}")
     iid = instrument_id(body.instrument_id)
-    text = ",".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
-                    for k, v in body.params.items())
     try:
         tf = parse_timeframe(body.timeframe)
-        strategy = spec.make(iid, tf.label, parse_params(spec, text))
+        strategy = spec.make(iid, tf.label, parse_param_values(spec, body.params))
     except (ParamError, ConfigError, ValueError) as exc:
         raise ApiProblem("validation-error", str(exc)) from None
     bars = await off_loop(stored_bars, db, iid, tf.interval_ns)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from local_api.auth import Gatekeeper, requires
+from local_api.auth import Gatekeeper, client_of, requires
 from local_api.deps import off_loop
 from local_api.pairing.event_log import DeviceEventLog
 from local_api.pairing.service import DeviceCredentials, PairingFailed, PairingService
@@ -78,14 +78,10 @@ def _pairing(request: Request) -> PairingService:
     return service
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _admit(request: Request) -> Gatekeeper:
     """The unauthenticated pairing routes: a per-client budget and the failure lockout."""
     gate: Gatekeeper = request.app.state.gatekeeper
-    client = _client(request)
+    client = client_of(request)
     wait = gate.failures.blocked(client)
     if wait:
         raise ApiProblem("auth-throttled", f"too many failed attempts; retry in {wait} s",
@@ -121,7 +117,7 @@ async def complete(request: Request, body: PairingCompleteIn) -> DeviceTokensOut
     try:
         creds = await off_loop(service.complete, body.code, body.device_name, body.platform)
     except PairingFailed as exc:
-        gate.failures.failed(_client(request))
+        gate.failures.failed(client_of(request))
         raise ApiProblem("pairing-failed", exc.detail) from None
     return _out(creds)
 
@@ -134,7 +130,7 @@ async def token(request: Request, body: TokenGrantIn) -> DeviceTokensOut:
     try:
         creds = await off_loop(_pairing(request).refresh, body.refresh_token)
     except AuthFailure as exc:
-        gate.failures.failed(_client(request))
+        gate.failures.failed(client_of(request))
         raise ApiProblem(exc.slug, exc.detail) from None
     return _out(creds)
 

@@ -12,7 +12,7 @@ from local_api.deps import engine_of, instrument_id
 from local_api.problems import ApiProblem
 from local_api.schemas import SignalOut, StrategyIn, StrategyKindOut, StrategyOut
 from terminal.core.errors import ConfigError
-from terminal.services.backtest import STRATEGIES, ParamError, parse_params
+from terminal.services.backtest import STRATEGIES, ParamError, parse_param_values
 from terminal.services.signals.engine import Registration
 
 router = APIRouter(tags=["signals and strategies"])
@@ -72,10 +72,8 @@ async def start_strategy(request: Request, body: StrategyIn) -> StrategyOut:
                          f"{', '.join(sorted(STRATEGIES))}",
                          errors=[{"loc": ["body", "kind"], "msg": "unknown strategy"}])
     iid = instrument_id(body.instrument_id)
-    text = ",".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
-                    for k, v in body.params.items())
     try:
-        params = parse_params(spec, text)
+        params = parse_param_values(spec, body.params)
         strategy = spec.strategy(iid, body.timeframe, params,
                                  body.strategy_id or f"{body.kind}-{iid.symbol.lower()}"[:23])
         engine.signals.add(strategy, body.auto_trade,

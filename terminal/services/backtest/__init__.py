@@ -7,9 +7,11 @@ from terminal.services.backtest.strategies import (
     STRATEGIES,
     ParamError,
     StrategySpec,
+    parse_param_values,
     parse_params,
 )
 
 __all__ = ["STRATEGIES", "BacktestResult", "BacktestTrade", "ParamError", "StrategySpec",
-           "export_csv", "parse_params", "run_backtest", "targets_from_signals",
+           "export_csv", "parse_param_values", "parse_params", "run_backtest",
+           "targets_from_signals",
            "write_equity", "write_trades"]

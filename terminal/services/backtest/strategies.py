@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,12 @@ def parse_params(spec: StrategySpec, text: str) -> Any:
         return spec.params(**values)
     except (ValueError, TypeError) as exc:
         raise ParamError(f"{spec.name} parameters: {exc}") from None
+
+
+def parse_param_values(spec: StrategySpec, values: Mapping[str, object]) -> Any:
+    """The same from a mapping (a JSON object): name -> value, true/false for booleans."""
+    return parse_params(spec, ",".join(
+        f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in values.items()))
 
 
 def _convert(name: str, raw: str, hint: Any) -> Any:
