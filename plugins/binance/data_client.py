@@ -98,12 +98,8 @@ class BinanceDataClient(StreamingDataClient):
     async def instruments(self) -> list[Instrument]:
         if not self.config.load_instruments:
             return []
-        try:
-            known = await BinanceInstrumentProvider(self.rest).load()
-        except Exception as exc:  # market data flows without metadata
-            log.warning("binance: exchangeInfo unavailable: %s", exc)
-            return []
-        return [i for i in known if i.id in self.instrument_ids]
+        return await self.subscribed_instruments(
+            BinanceInstrumentProvider(self.rest).load, "binance: exchangeInfo")
 
     async def resync(self, iid: InstrumentId) -> None:
         body = await self.rest.raw("/api/v3/depth", {"symbol": iid.symbol,

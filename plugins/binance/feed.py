@@ -13,7 +13,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from plugins.binance.hostgate import HostGate
@@ -88,6 +88,17 @@ class StreamingDataClient(DataClient):
     async def instruments(self) -> list[Instrument]:
         """Instruments announced when `run` starts (none by default)."""
         return []
+
+    async def subscribed_instruments(self, load: Callable[[], Awaitable[list[Instrument]]],
+                                     what: str) -> list[Instrument]:
+        """The venue's metadata for the subscribed instruments; none (logged) when it
+        cannot be read: market data flows without it."""
+        try:
+            known = await load()
+        except Exception as exc:
+            log.warning("%s unavailable: %s", what, exc)
+            return []
+        return [i for i in known if i.id in self.instrument_ids]
 
     # frames -------------------------------------------------------------------------------
     def deliver(self, decode: Decode, data: str | bytes, ts_ns: int, source: str) -> None:

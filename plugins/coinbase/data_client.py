@@ -9,8 +9,6 @@ through the per-host budget. Every reconnection subscribes again (a snapshot per
 
 from __future__ import annotations
 
-import logging
-
 import orjson
 from websockets.asyncio.client import ClientConnection
 
@@ -24,7 +22,6 @@ from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument
 from terminal.plugin_host.base import PluginContext
 
-log = logging.getLogger(__name__)
 VENUE = "COINBASE"
 
 
@@ -54,12 +51,8 @@ class CoinbaseDataClient(StreamingDataClient):
     async def instruments(self) -> list[Instrument]:
         if not self.config.load_instruments:
             return []
-        try:
-            known = await CoinbaseInstrumentProvider(self.config.rest_url).load()
-        except Exception as exc:  # market data flows without metadata
-            log.warning("coinbase: products unavailable: %s", exc)
-            return []
-        return [i for i in known if i.id in self.instrument_ids]
+        return await self.subscribed_instruments(
+            CoinbaseInstrumentProvider(self.config.rest_url).load, "coinbase: products")
 
     async def resync(self, iid: InstrumentId) -> None:
         ws = self._ws

@@ -10,7 +10,6 @@ as silent.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import orjson
@@ -26,7 +25,6 @@ from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument
 from terminal.plugin_host.base import PluginContext
 
-log = logging.getLogger(__name__)
 VENUE = "KRAKEN"
 
 
@@ -61,12 +59,8 @@ class KrakenDataClient(StreamingDataClient):
     async def instruments(self) -> list[Instrument]:
         if not self.config.load_instruments:
             return []
-        try:
-            known = await KrakenInstrumentProvider(self.config.rest_url).load()
-        except Exception as exc:  # market data flows without metadata
-            log.warning("kraken: AssetPairs unavailable: %s", exc)
-            return []
-        return [i for i in known if i.id in self.instrument_ids]
+        return await self.subscribed_instruments(
+            KrakenInstrumentProvider(self.config.rest_url).load, "kraken: AssetPairs")
 
     async def resync(self, iid: InstrumentId) -> None:
         ws = self._ws
