@@ -48,15 +48,17 @@ def _data(kind: Kind, event: Any) -> Any:
 
 class BusBridge:
     def __init__(self, bus: EventBus, publish: Publish,
-                 kill_switch: Callable[[], tuple[bool, str]]) -> None:
+                 watch_kill_switch: Callable[[Callable[[bool, str], None]],
+                                             Callable[[], None]]) -> None:
         self._bus = bus
         self._publish = publish
-        self._kill_switch = kill_switch
-        self._kill_state = kill_switch()[0]
+        self._watch_kill_switch = watch_kill_switch
+        self._unwatch: Callable[[], None] | None = None
         self._order_status: dict[str, str] = {}
         self._subs: list[Subscription] = []
 
     def start(self) -> None:
+        self._unwatch = self._watch_kill_switch(self._kill_switch)
         self._subs.append(self._bus.subscribe_kind(Kind.ORDER, self._order))
         self._subs.append(self._bus.subscribe_kind(Kind.CONNECTION, self._connection))
         for kind, name in SIMPLE.items():
@@ -66,6 +68,9 @@ class BusBridge:
         for sub in self._subs:
             sub.cancel()
         self._subs.clear()
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
 
     def _simple(self, kind: Kind, name: str) -> Callable[[str, Any], None]:
         def handle(_topic: str, event: Any) -> None:
@@ -89,9 +94,6 @@ class BusBridge:
         self._publish("connection.up" if state in ("connected", "up") else "connection.down",
                       data)
 
-    def tick(self) -> None:
-        engaged, reason = self._kill_switch()
-        if engaged != self._kill_state:
-            self._kill_state = engaged
-            self._publish("kill_switch.engaged" if engaged else "kill_switch.released",
-                          {"engaged": engaged, "reason": reason})
+    def _kill_switch(self, engaged: bool, reason: str) -> None:
+        self._publish("kill_switch.engaged" if engaged else "kill_switch.released",
+                      {"engaged": engaged, "reason": reason})

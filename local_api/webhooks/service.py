@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from terminal.app import Engine
 
 log = logging.getLogger(__name__)
-TICK_S = 0.25
+PRUNE_EVERY_S = 3600.0
 AUTH_MODES = ("secret", "standard")
 
 
@@ -153,9 +153,8 @@ class Webhooks:
         self.hooks = HookAdmin(engine.db.hooks, self.keys)
         self.dispatcher = Dispatcher(engine.db.webhooks, self.keys, settings)
         self.receiver = Receiver(engine, self.keys, settings)
-        risk = engine.risk
         self.bridge = BusBridge(engine.bus, self.dispatcher.publish,
-                                lambda: (risk.kill_switch, risk.kill_reason))
+                                engine.risk.on_kill_switch)
         self._ticker: asyncio.Task[None] | None = None
         self.running = False
 
@@ -167,17 +166,14 @@ class Webhooks:
         self.running = True
 
     async def _tick(self) -> None:
-        last_prune = 0.0
+        """Hourly housekeeping: inbound message ids older than the replay window go."""
         while True:
-            await asyncio.sleep(TICK_S)
-            self.bridge.tick()
-            if time.monotonic() - last_prune > 3600:
-                last_prune = time.monotonic()
-                cutoff = time.time_ns() - self.settings.replay_window_s * 1_000_000_000
-                try:
-                    await asyncio.to_thread(self._seen.forget_before, cutoff)
-                except Exception as exc:  # housekeeping only
-                    log.warning("webhooks: pruning inbound ids failed: %s", exc)
+            cutoff = time.time_ns() - self.settings.replay_window_s * 1_000_000_000
+            try:
+                await asyncio.to_thread(self._seen.forget_before, cutoff)
+            except Exception as exc:  # housekeeping only
+                log.warning("webhooks: pruning inbound ids failed: %s", exc)
+            await asyncio.sleep(PRUNE_EVERY_S)
 
     async def stop(self) -> None:
         if not self.running:

@@ -26,14 +26,31 @@ class RiskGate:
         self.kill_reason = ""
         self._reference_price = reference_price or (lambda _order: None)
         self._trip_listeners: list[Callable[[str], None]] = []
+        self._switch_listeners: list[Callable[[bool, str], None]] = []
 
     def engage_kill_switch(self, reason: str, actor: str = "api") -> None:
+        was = self.kill_switch
         self.kill_switch = True
         self.kill_reason = reason
+        if not was:
+            self._switched(True, reason)
 
     def release_kill_switch(self, actor: str = "api") -> None:
+        was, reason = self.kill_switch, self.kill_reason
         self.kill_switch = False
         self.kill_reason = ""
+        if was:
+            self._switched(False, reason)
+
+    def on_kill_switch(self, listener: Callable[[bool, str], None]) -> Callable[[], None]:
+        """Called with (engaged, reason) when the kill switch changes, from any path;
+        returns the call that stops it."""
+        self._switch_listeners.append(listener)
+        return lambda: self._switch_listeners.remove(listener)
+
+    def _switched(self, engaged: bool, reason: str) -> None:
+        for listener in list(self._switch_listeners):
+            listener(engaged, reason)
 
     def on_trip(self, listener: Callable[[str], None]) -> None:
         """Called with the reason when a rule engages the kill switch by itself (the order
