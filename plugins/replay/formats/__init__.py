@@ -25,6 +25,7 @@ from plugins.replay.formats.ticks_headerless import HistDataTicks, KrakenTradesC
 from plugins.replay.formats.ticks_json import CcxtTradesJson
 from plugins.replay.formats.ttrec import TtrecFormat
 from terminal.core.errors import DataError
+from terminal.model.book_run import BookDeltaRun
 from terminal.model.ids import InstrumentId
 
 __all__ = ["FORMATS", "ReadReport", "RecordedFormat", "ReplayEvent", "detect_format",
@@ -74,14 +75,16 @@ def detect_format(path: Path) -> RecordedFormat:
 
 
 def open_recording(path: Path, format_name: str | None = None,
-                   instrument_id: InstrumentId | None = None
-                   ) -> tuple[Iterator[tuple[int, ReplayEvent]], ReadReport]:
+                   instrument_id: InstrumentId | None = None, *, runs: bool = False
+                   ) -> tuple[Iterator[tuple[int, ReplayEvent | BookDeltaRun]], ReadReport]:
     """(events, report) for one file. Events are read lazily; the report fills as they are.
 
     Raises DataError naming the file when it is missing, unrecognised, or `format_name` is
     unknown (the message lists the known names). Read failures of the whole file (I/O,
     corrupt gzip) surface as DataError from the iterator; single bad rows never raise, and
     a truncated gzip file is a problem in the report, after the rows read before the cut.
+
+    `runs`: formats that can (the websocket captures) deliver book updates as BookDeltaRuns.
     """
     if format_name is not None:
         fmt = FORMATS.get(format_name)
@@ -94,7 +97,7 @@ def open_recording(path: Path, format_name: str | None = None,
         fmt = detect_format(path)
     report = ReadReport(source=str(path), format=fmt.name)
     if isinstance(fmt, CryptofeedWs):  # turns read failures into DataError itself (hot path)
-        return fmt.read(path, report, instrument_id), report
+        return fmt.read(path, report, instrument_id, runs=runs), report
     return _guard(fmt.read(path, report, instrument_id), path), report
 
 
