@@ -86,9 +86,10 @@ class Engine:
         self.bars_from_feed = 0
         self.aggregator = BarBuilder([parse_timeframe(s) for s in options.bar_timeframes],
                                      self._on_built_bar, on_update=self._on_forming_bar)
-        self.market_data = MarketDataService(self.bus, self.instruments, self.books,
-                                             self.aggregator, on_time=self._on_time,
-                                             on_bar=self._on_feed_bar)
+        self.market_data = MarketDataService(
+            self.bus, self.instruments, self.books, self.aggregator, on_time=self._on_time,
+            on_bar=self._on_feed_bar, horizon=self._time_horizon,
+            advance_clock=self._replay_clock.advance_to if self._replay_clock else None)
         account = Account(options.broker_settings.get("account_id", "paper"), "USD",
                           {k: Decimal(v) for k, v in options.starting_balances.items()})
         self.portfolio = Portfolio(account)
@@ -118,6 +119,10 @@ class Engine:
             self._replay_clock.advance_to(ts_ns)
         self.aggregator.on_time(ts_ns)
         self.risk.on_time(ts_ns)
+
+    def _time_horizon(self) -> int:
+        """The earliest market time at which `_on_time` does more than advance the clock."""
+        return min(self.aggregator.next_due() + 1, self.risk.next_look_ns())
 
     def _on_built_bar(self, bar: Bar) -> None:
         self.bars_built += 1

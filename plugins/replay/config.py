@@ -30,6 +30,10 @@ class ReplayConfig(BaseModel):
         "announced before playback (cryptofeed captures of Binance exchangeInfo, Coinbase "
         "products, Kraken AssetPairs)")
 
+    scan: bool = Field(
+        True, description="At speed max, read the venues' ordinary book updates with the "
+        "compiled scanner and apply them in runs (same events and books; off: one by one)")
+
     @field_validator("speed")
     @classmethod
     def _positive(cls, value: float | str) -> float | str:

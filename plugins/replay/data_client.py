@@ -7,6 +7,7 @@ import heapq
 import logging
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from plugins.replay.config import ReplayConfig
@@ -15,6 +16,7 @@ from plugins.replay.formats.base import ReadReport, ReplayEvent
 from plugins.replay.formats.cryptofeed_binance import snapshot_siblings
 from plugins.replay.formats.cryptofeed_ref import read_instrument_file
 from terminal.core.errors import DataError
+from terminal.model.book_run import BookDeltaRun
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument
 from terminal.model.market import Bar, BookDelta, BookSnapshot, Quote, Trade
@@ -53,14 +55,13 @@ class ReplayDataClient(DataClient):
         """Every file must be a recording of a known format (sniffed, or the forced one)."""
         if self._config.format is not None:
             return
-        merged = {http.resolve() for path in self._config.paths
-                  if "BINANCE.ws." in path.name for http in snapshot_siblings(path)}
+        merged = self._merged()
         for path in self._config.paths:
             if path.resolve() not in merged:
                 detect_format(path)  # DataError naming the file and the known formats
 
     def _dispatch_table(self, sink: MarketDataSink) -> dict[type, Callable[[Any], None]]:
-        return {
+        table: dict[type, Callable[[Any], None]] = {
             BookDelta: sink.on_book_delta,
             Quote: sink.on_quote,
             Trade: sink.on_trade,
@@ -68,6 +69,21 @@ class ReplayDataClient(DataClient):
             BookSnapshot: sink.on_book_snapshot,
             Instrument: sink.on_instrument,
         }
+        on_run = getattr(sink, "on_book_run", None)
+        if on_run is not None:
+            table[BookDeltaRun] = on_run
+        return table
+
+    def _runs_wanted(self, sink: MarketDataSink) -> bool:
+        """Book updates in compiled runs: at --speed max, from one recording (several are
+        merged event by event), into a sink that takes runs (see MarketDataService)."""
+        playing = [p for p in self._config.paths if p.resolve() not in self._merged()]
+        return (self._config.speed == "max" and self._config.scan and len(playing) == 1
+                and hasattr(sink, "on_book_run"))
+
+    def _merged(self) -> set[Path]:
+        return {http.resolve() for path in self._config.paths
+                if "BINANCE.ws." in path.name for http in snapshot_siblings(path)}
 
     async def _announce_instruments(self, sink: MarketDataSink) -> None:
         """Deliver the metadata files' instruments, so the recordings' bare ones never
@@ -94,18 +110,18 @@ class ReplayDataClient(DataClient):
                 if count % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
 
-    def _open_all(self) -> list[Iterator[tuple[int, ReplayEvent]]]:
+    def _open_all(self, runs: bool = False
+                  ) -> list[Iterator[tuple[int, ReplayEvent | BookDeltaRun]]]:
         iid = InstrumentId.parse(self._config.instrument) if self._config.instrument else None
         streams = []
-        merged_by_captures = {http.resolve() for path in self._config.paths
-                              if "BINANCE.ws." in path.name for http in snapshot_siblings(path)}
+        merged_by_captures = self._merged()
         for path in self._config.paths:
             if path.resolve() in merged_by_captures:
                 log.info("%s: skipped, its snapshots are merged into the capture beside it",
                          path)
                 continue
             try:
-                stream, report = open_recording(path, self._config.format, iid)
+                stream, report = open_recording(path, self._config.format, iid, runs=runs)
             except DataError as exc:
                 self.errors.append(str(exc))  # the message names the file
                 log.error("cannot replay: %s", exc)
@@ -118,8 +134,8 @@ class ReplayDataClient(DataClient):
         sink = self._ctx.market_data
         table = self._dispatch_table(sink)
         await self._announce_instruments(sink)
-        streams = self._open_all()
-        merged: Iterator[tuple[int, ReplayEvent]] = (
+        streams = self._open_all(self._runs_wanted(sink))
+        merged: Iterator[tuple[int, ReplayEvent | BookDeltaRun]] = (
             streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda e: e[0]))
         speed = self._config.speed
         on_time = sink.on_time
@@ -167,15 +183,17 @@ class ReplayDataClient(DataClient):
         finally:
             self._finish(count)
 
-    async def _run_max(self, merged: Iterator[tuple[int, ReplayEvent]],
+    async def _run_max(self, merged: Iterator[tuple[int, ReplayEvent | BookDeltaRun]],
                        table: dict[type, Callable[[Any], None]],
                        on_time: Callable[[int], None]) -> None:
-        """`run` at --speed max: no pacing, a loop turn every YIELD_EVERY events.
+        """`run` at --speed max: no pacing, a loop turn every YIELD_EVERY events (a run of
+        book updates counts as its updates, and is never cut).
 
         The stop flag is read before the first event and after each turn: only another task
         sets it, and none runs between two turns, so this stops where checking it per event
         would."""
         count = 0
+        turn_at = YIELD_EVERY
         clock_ts: int | None = None
         stopped = self._stop.is_set
         try:
@@ -184,15 +202,21 @@ class ReplayDataClient(DataClient):
                     next(merged, None)  # read, not delivered: as when checked per event
                     break
                 for ts, event in merged:
+                    kind = type(event)
                     try:
                         if ts != clock_ts:  # the frame's other events share its time
                             clock_ts = ts
                             on_time(ts)
-                        table[type(event)](event)
+                        table[kind](event)
                     except Exception as exc:  # one event must not end the replay
                         self._handler_failed(ts, event, exc)
-                    count += 1
-                    if count % YIELD_EVERY == 0:
+                    if kind is BookDeltaRun:
+                        clock_ts = event.last_ts  # type: ignore[union-attr]
+                        count += len(event)  # type: ignore[arg-type]
+                    else:
+                        count += 1
+                    if count >= turn_at:
+                        turn_at = count + YIELD_EVERY
                         break
                 else:
                     break  # the recordings are played to their end
@@ -217,7 +241,8 @@ class ReplayDataClient(DataClient):
                 sink.on_input_problem(InputProblem(
                     report.source, 0, f"{hidden} more bad rows not listed"))
 
-    def _handler_failed(self, ts: int, event: ReplayEvent, exc: Exception) -> None:
+    def _handler_failed(self, ts: int, event: ReplayEvent | BookDeltaRun,
+                        exc: Exception) -> None:
         self.handler_failures += 1
         if self.handler_failures <= MAX_HANDLER_ERRORS_KEPT:
             message = f"{type(event).__name__} at {ts} could not be processed: {exc!r}"[:300]

@@ -42,6 +42,7 @@ class EventBus:
         # topic -> (kind, handlers in delivery order); rebuilt lazily after any
         # (un)subscription, so a publish costs one dict lookup before delivery
         self._routes: dict[str, tuple[str, tuple[Handler, ...]]] = {}
+        self.version = 0  # changes with every (un)subscription
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -53,6 +54,7 @@ class EventBus:
         else:
             self._exact[topic].append(handler)
         self._routes.clear()
+        self.version += 1
         return Subscription(self, topic, handler)
 
     def subscribe_kind(self, kind: Kind, handler: Handler) -> Subscription:
@@ -64,6 +66,15 @@ class EventBus:
         if sub.handler in table:
             table.remove(sub.handler)
         self._routes.clear()
+        self.version += 1
+
+    def has_handlers(self, topic: str) -> bool:
+        """Whether publishing on `topic` would reach anyone now."""
+        return bool((self._routes.get(topic) or self._route(topic))[1])
+
+    def count_unheard(self, kind: Kind, count: int) -> None:
+        """Count `count` publishes of `kind` skipped because no handler would hear them."""
+        self.published[kind] += count
 
     def _route(self, topic: str) -> tuple[str, tuple[Handler, ...]]:
         kind = topic.partition(".")[0]

@@ -187,7 +187,7 @@ def iso27_ns(buf: np.ndarray, i: int, end: int, limit_ns: int) -> int:
 @njit(cache=True, nogil=True)
 def expect(buf: np.ndarray, i: int, end: int, literal: np.ndarray) -> int:
     """The position after `literal` when the text at i is exactly it, else -1."""
-    n = literal.shape[0]
+    n: int = literal.shape[0]
     if i + n > end:
         return -1
     for k in range(n):
@@ -198,4 +198,4 @@ def expect(buf: np.ndarray, i: int, end: int, literal: np.ndarray) -> int:
 
 def literal(text: str) -> np.ndarray:
     """A byte literal for `expect` (built once, at import)."""
-    return np.frombuffer(text.encode("ascii"), dtype=np.uint8).copy()
+    return np.array(list(text.encode("ascii")), dtype=np.uint8)

@@ -147,6 +147,10 @@ class BarAggregator:
             self._close(iid, bar)
         self._next_due = _NEVER
 
+    def next_due(self) -> int:
+        """on_time does nothing until the clock passes this (the earliest forming bar end)."""
+        return self._next_due
+
     def forming(self) -> list[Bar]:
         return [self._to_bar(iid, bar, closed=False) for iid, bar in self._forming.items()]
 
@@ -179,6 +183,9 @@ class BarBuilder:
     def on_time(self, now_ns: int) -> None:
         for agg in self.aggregators:
             agg.on_time(now_ns)
+
+    def next_due(self) -> int:
+        return min((agg.next_due() for agg in self.aggregators), default=_NEVER)
 
     def forming(self) -> list[Bar]:
         return [bar for agg in self.aggregators for bar in agg.forming()]

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sized
 from dataclasses import dataclass
 from typing import Protocol
 
+from terminal.kernels.book_runs import BINANCE_SPOT, GENERIC
 from terminal.model.market import BookDelta, BookSnapshot, Level
 
 MAX_BUFFERED_DIFFS = 10_000
@@ -55,6 +56,7 @@ class BookSync:
     Diffs before the first snapshot are buffered and applied after it when newer."""
 
     name = "sequence"
+    run_policy: int | None = GENERIC  # the rule the run kernel keeps for it (None: none)
 
     def __init__(self, book: Book) -> None:
         self.book = book
@@ -77,6 +79,10 @@ class BookSync:
                 break
         self._check_crossed(result)
         return result
+
+    def run_ready(self) -> bool:
+        """The run kernel may apply the next update (it applies only `step`'s usual case)."""
+        return self.synced
 
     def step(self, delta: BookDelta) -> tuple[Level | None, Level | None] | SyncResult:
         """`on_delta` for a usable book, cheaper in the usual case: the (best bid, best ask)
@@ -153,10 +159,14 @@ class BinanceSpotSync(BookSync):
     lastUpdateId + 1 (U <= lastUpdateId + 1 <= u); after that U == previous u + 1."""
 
     name = "binance_spot"
+    run_policy = BINANCE_SPOT
 
     def __init__(self, book: Book) -> None:
         super().__init__(book)
         self._first_after_snapshot = False
+
+    def run_ready(self) -> bool:
+        return self.synced and not self._first_after_snapshot
 
     def on_snapshot(self, snap: BookSnapshot) -> SyncResult:
         self._first_after_snapshot = True
@@ -206,6 +216,7 @@ class KrakenChecksumSync(BookSync):
     """
 
     name = "kraken_crc32"
+    run_policy = None
 
     def __init__(self, book: Book) -> None:
         super().__init__(book)

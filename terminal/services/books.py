@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+from numba import typed, types
+
 from terminal.core.bus import EventBus
 from terminal.core.topics import Kind, Topics
 from terminal.kernels.array_book import ArrayBook
@@ -39,11 +43,12 @@ class BookAnalytics:
 class _Tracked:
     """A book with its sync policy, counters, topics and last published top of book."""
 
-    __slots__ = ("iid", "book", "sync", "book_topic", "quote_topic", "status_topic", "top",
-                 "snapshots", "deltas_applied", "deltas_dropped", "stale_events")
+    __slots__ = ("iid", "slot", "book", "sync", "book_topic", "quote_topic", "status_topic",
+                 "top", "snapshots", "deltas_applied", "deltas_dropped", "stale_events")
 
-    def __init__(self, iid: InstrumentId) -> None:
+    def __init__(self, iid: InstrumentId, slot: int) -> None:
         self.iid = iid
+        self.slot = slot  # where the book's arrays are in BookStore
         self.book = ArrayBook()
         self.sync: BookSync = policy_for(iid.venue)(self.book)
         key = str(iid)
@@ -57,24 +62,98 @@ class _Tracked:
         self.stale_events = 0
 
 
+class BookStore:
+    """Every book's level array and head (see ArrayBook) in numba lists, by slot, for the
+    run kernel; and the updates that kernel applied per slot."""
+
+    def __init__(self) -> None:
+        self.data = typed.List.empty_list(types.float64[:, ::1])
+        self.heads = typed.List.empty_list(types.int64[::1])
+        self.applied: npt.NDArray[np.int64] = np.zeros(16, dtype=np.int64)
+        self._held: list[npt.NDArray[np.float64]] = []  # what `data` holds, readable fast
+
+    def add(self, book: ArrayBook) -> int:
+        slot = len(self._held)
+        self.data.append(book.data)
+        self.heads.append(book.head)
+        self._held.append(book.data)
+        if slot == len(self.applied):
+            self.applied = np.concatenate([self.applied, np.zeros_like(self.applied)])
+        return slot
+
+    def follow(self, slot: int, book: ArrayBook) -> None:
+        """After the book may have grown: hold its current level array."""
+        if self._held[slot] is not book.data:
+            self.data[slot] = book.data
+            self._held[slot] = book.data
+
+
 class BookManager:
     """Keeps books in sync and publishes book updates, status changes and top-of-book quotes.
 
     A quote is published when the best bid or ask (price or size) changes. A stale book
     publishes no quote: consumers never see prices from a book we know is wrong.
+
+    `version` changes whenever a book's sync state or last published top may have changed
+    by the Python path (the run path's RunContext rebuilds from it).
     """
 
     def __init__(self, bus: EventBus) -> None:
         self._bus = bus
         self._books: dict[InstrumentId, _Tracked] = {}
+        self.store = BookStore()
+        self.version = 0
 
     def _tracked(self, iid: InstrumentId) -> _Tracked:
         tracked = self._books.get(iid)
         if tracked is None:
-            tracked = self._books[iid] = _Tracked(iid)
+            tracked = _Tracked(iid, -1)
+            tracked.slot = self.store.add(tracked.book)
+            self._books[iid] = tracked
         return tracked
 
+    # -- the run path (see terminal.kernels.book_runs) ----------------------------------
+    def tracked_for_runs(self, iid: InstrumentId) -> _Tracked:
+        return self._tracked(iid)
+
+    def is_watched(self, tracked: _Tracked) -> bool:
+        """Someone is told of every update of this book (not only top-of-book changes)."""
+        return self._bus.has_handlers(tracked.book_topic)
+
+    def run_published(self, tracked: _Tracked, ts_event: int, ts_recv: int) -> None:
+        """What `on_delta` does after an update applied by the run kernel left the book
+        usable with a new top (or a watched book): tell, and quote when the top moved."""
+        bus = self._bus
+        bus.publish(tracked.book_topic, tracked.iid)
+        book = tracked.book
+        top = (book.best_bid(), book.best_ask())
+        if top != tracked.top:
+            tracked.top = top
+            bid, ask = top
+            if bid is not None and ask is not None:
+                bus.publish(tracked.quote_topic,
+                            Quote(tracked.iid, bid[0], bid[1], ask[0], ask[1], ts_event,
+                                  ts_recv))
+
+    def run_crossed(self, tracked: _Tracked, ts_event: int, ts_recv: int) -> None:
+        """What `on_delta` does after an update applied by the run kernel crossed the book."""
+        self.store.applied[tracked.slot] -= 1  # `_after` counts this update itself
+        result = SyncResult(applied=1)
+        tracked.sync._check_crossed(result)
+        self._after(tracked, result, True, ts_event, ts_recv, changed=True)
+
+    def run_grow(self, tracked: _Tracked, levels: int) -> None:
+        """Make room for `levels` more levels on each side of the book."""
+        book = tracked.book
+        book.reserve(max(len(book.bids), len(book.asks)) + levels)
+        self.store.follow(tracked.slot, book)
+
+    def note_silent_updates(self, count: int) -> None:
+        """`count` updates the run kernel applied without a publish nobody would hear."""
+        self._bus.count_unheard(Kind.BOOK, count)
+
     def on_snapshot(self, snap: BookSnapshot) -> None:
+        self.version += 1
         tracked = self._tracked(snap.instrument_id)
         was_usable = tracked.sync.synced
         result = tracked.sync.on_snapshot(snap)
@@ -84,6 +163,7 @@ class BookManager:
     def on_delta(self, delta: BookDelta) -> None:
         tracked = self._books.get(delta.instrument_id) or self._tracked(delta.instrument_id)
         sync = tracked.sync
+        self.version += 1
         if not sync.synced:
             result = sync.on_delta(delta)
             self._after(tracked, result, False, delta.ts_event, delta.ts_recv,
@@ -117,6 +197,7 @@ class BookManager:
     def _after(self, tracked: _Tracked, result: SyncResult, was_usable: bool, ts_event: int,
                ts_recv: int, *, changed: bool) -> None:
         sync = tracked.sync
+        self.version += 1
         tracked.deltas_applied += result.applied
         tracked.deltas_dropped += result.dropped
         if result.stale_reason:
@@ -202,7 +283,7 @@ class BookManager:
                 "best_bid": bid[0] if bid else math.nan,
                 "best_ask": ask[0] if ask else math.nan,
                 "snapshots": t.snapshots,
-                "deltas_applied": t.deltas_applied,
+                "deltas_applied": t.deltas_applied + int(self.store.applied[t.slot]),
                 "deltas_dropped": t.deltas_dropped,
                 "stale_events": t.stale_events,
                 "sync_policy": t.sync.name,

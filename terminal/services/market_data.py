@@ -9,29 +9,46 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 from terminal.core.bus import EventBus
 from terminal.core.topics import Kind
+from terminal.kernels.book_runs import CROSSED, DONE, GROW, PUBLISH, TIME, apply_run
+from terminal.model.book_run import (
+    F_HI,
+    F_INST,
+    F_LO,
+    F_TS_EVENT,
+    F_TS_RECV,
+    BookDeltaRun,
+    RunSource,
+)
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument, generic_instrument
 from terminal.model.market import Bar, BookDelta, BookSnapshot, Quote, Trade
 from terminal.plugin_host.base import InputProblem
 from terminal.services.bars import BarBuilder
+from terminal.services.book_runs import RunContext
 from terminal.services.books import BookManager, BookStatus
 from terminal.services.instruments import InstrumentService
-from terminal.services.quality import QualityMonitor
+from terminal.services.quality import GAP_WEIGHT, QualityMonitor
 
 log = logging.getLogger(__name__)
 
 MAX_PROBLEMS_KEPT = 1000
 QUALITY_CHECK_EVERY_NS = 1_000_000_000
 PROBLEMS_LOGGED = 20
+LATEST = 2**63 - 1
 
 
 class MarketDataService:
     def __init__(self, bus: EventBus, instruments: InstrumentService, books: BookManager,
                  aggregator: BarBuilder, on_time: Callable[[int], None] | None = None,
-                 on_bar: Callable[[Bar], None] | None = None) -> None:
+                 on_bar: Callable[[Bar], None] | None = None,
+                 horizon: Callable[[], int] | None = None,
+                 advance_clock: Callable[[int], None] | None = None) -> None:
+        """`horizon`: the earliest market time at which `on_time` does more than advance the
+        clock (`advance_clock`), for the run path; without it every new time is one."""
         self._bus = bus
         self._instruments = instruments
         self._books = books
@@ -46,6 +63,10 @@ class MarketDataService:
         self.problem_count = 0
         self.quality = QualityMonitor(bus)
         self._next_quality_check = 0
+        self._horizon = horizon
+        self._advance_clock = advance_clock
+        self._timed = -1  # the time of the last on_time
+        self._contexts: WeakKeyDictionary[RunSource, RunContext] = WeakKeyDictionary()
         bus.subscribe_kind(Kind.QUOTE, self._remember_quote)
         bus.subscribe_kind(Kind.BOOK_STATUS, self._book_status)
 
@@ -57,6 +78,7 @@ class MarketDataService:
         self.last_quote[quote.instrument_id] = quote
 
     def on_time(self, ts_ns: int) -> None:
+        self._timed = ts_ns
         if self._on_time is not None:
             self._on_time(ts_ns)
         if ts_ns >= self._next_quality_check:
@@ -117,6 +139,72 @@ class MarketDataService:
         if not self.quality.check_book(delta):
             return
         self._books.on_delta(delta)
+
+    def time_horizon(self) -> int:
+        """The earliest market time at which on_time acts (see __init__)."""
+        if self._horizon is None:
+            return 0
+        return min(self._horizon(), self._next_quality_check, LATEST)
+
+    def on_book_run(self, run: BookDeltaRun) -> None:
+        """Every update of the run, as `on_time` + `on_book_delta` for each would (see
+        terminal.kernels.book_runs): the compiled kernel applies the ordinary ones, and
+        stops for everything the Python path must do."""
+        source = run.source
+        ctx = self._contexts.get(source)
+        if ctx is None:
+            ctx = self._contexts[source] = RunContext(
+                self._books, self.quality, source,
+                lambda: (self._books.version, self.quality.stale_version, self._bus.version))
+        if len(ctx.tracked) != len(source.instruments):
+            for iid in source.instruments[len(ctx.tracked):]:
+                self._seen(iid)
+        ctx.ready()
+        books, store, fresh = self._books, self._books.store, self.quality.freshness
+        frames, values, levels = run.frames, run.prices_sizes, run.levels
+        advance = self._advance_clock
+        out = ctx.out
+        out[1] = 0
+        horizon = self.time_horizon()
+        start = slow = told = 0
+        while True:
+            why = apply_run(store.data, store.heads, store.applied, ctx.inst, ctx.tops,
+                            fresh.last_seen, fresh.usual_gap, frames, values, levels, start,
+                            horizon, self._timed, GAP_WEIGHT, out)
+            if why == DONE:
+                break
+            stop = int(out[0])
+            row = frames[stop].tolist()
+            ts = row[F_TS_RECV]
+            start = stop
+            if why == TIME:
+                self.on_time(ts)
+                horizon = self.time_horizon()
+                ctx.ready()
+                continue
+            tracked = ctx.tracked[row[F_INST]]
+            if why == GROW:
+                books.run_grow(tracked, row[F_HI] - row[F_LO])
+                continue
+            if advance is not None:
+                advance(max(int(out[1]), ts))
+            if why == PUBLISH:
+                books.run_published(tracked, row[F_TS_EVENT], ts)
+                ctx.set_top(row[F_INST], tracked)
+                told += 1
+            elif why == CROSSED:
+                books.run_crossed(tracked, row[F_TS_EVENT], ts)
+                told += 1
+            else:  # SLOW: the Python path, which counts it
+                slow += 1
+                self.on_book_delta(run.delta(stop))
+            ctx.ready()
+            start = stop + 1
+        if advance is not None and out[1]:
+            advance(int(out[1]))
+        applied = len(run) - slow
+        self.events["book_delta"] += applied
+        books.note_silent_updates(applied - told)
 
     def on_input_problem(self, problem: InputProblem) -> None:
         self.problem_count += 1

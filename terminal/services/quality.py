@@ -14,6 +14,7 @@ from terminal.core.bus import EventBus
 from terminal.core.topics import Kind
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Bar, BookDelta, BookSnapshot, Quote, Trade
+from terminal.services.freshness import Freshness
 
 RECENT_TRADE_IDS = 4096
 EWMA_WEIGHT = 0.05
@@ -41,9 +42,9 @@ class QualityMonitor:
         self._trade_ids: dict[InstrumentId, OrderedDict[str, None]] = {}
         self._reference: dict[InstrumentId, float] = {}
         self._same_time_prints: dict[InstrumentId, tuple[int, set[tuple[float, float, str]]]] = {}
-        self._last_seen: dict[InstrumentId, int] = {}
-        self._usual_gap: dict[InstrumentId, float] = {}
+        self.freshness = Freshness(GAP_WEIGHT)
         self._stale: set[InstrumentId] = set()
+        self.stale_version = 0  # changes whenever the set of quiet feeds changes
 
     def report(self, iid: InstrumentId, kind: str, detail: str, ts_ns: int) -> None:
         per = self.counts[iid]
@@ -61,14 +62,10 @@ class QualityMonitor:
             self._seen(iid, ts)
 
     def _seen(self, iid: InstrumentId, ts: int) -> None:
-        previous = self._last_seen.get(iid)
-        if previous is not None and ts > previous:
-            gap = float(ts - previous)
-            usual = self._usual_gap.get(iid)
-            self._usual_gap[iid] = gap if usual is None else usual + GAP_WEIGHT * (gap - usual)
-        if previous is None or ts > previous:
-            self._last_seen[iid] = ts
-        self._stale.discard(iid)
+        self.freshness.seen(iid, ts)
+        if iid in self._stale:
+            self._stale.discard(iid)
+            self.stale_version += 1
 
     def check_trade(self, trade: Trade) -> bool:
         iid, price, size = trade.instrument_id, trade.price, trade.size
@@ -138,19 +135,16 @@ class QualityMonitor:
         for price, size in event.asks:
             if not (0.0 < price < inf) or not (0.0 <= size < inf):
                 return self._bad_level(event, price, size)
-        # _seen, written out: this runs for every book event
-        iid, ts = event.instrument_id, event.ts_recv
-        previous = self._last_seen.get(iid)
-        if previous is None:
-            self._last_seen[iid] = ts
-        elif ts > previous:
-            gap = float(ts - previous)
-            usual = self._usual_gap.get(iid)
-            self._usual_gap[iid] = gap if usual is None else usual + GAP_WEIGHT * (gap - usual)
-            self._last_seen[iid] = ts
-        if self._stale:
+        iid = event.instrument_id
+        self.freshness.seen(iid, event.ts_recv)
+        if self._stale and iid in self._stale:
             self._stale.discard(iid)
+            self.stale_version += 1
         return True
+
+    def is_quiet(self, iid: InstrumentId) -> bool:
+        """The feed of `iid` is flagged stale (quiet) until its next event."""
+        return iid in self._stale
 
     def _bad_level(self, event: BookSnapshot | BookDelta, price: float, size: float) -> bool:
         self.report(event.instrument_id, "bad_value", f"book level {price} x {size}",
@@ -162,13 +156,14 @@ class QualityMonitor:
 
     def on_time(self, now_ns: int) -> None:
         """Flag instruments whose feed went quiet (called at a low rate)."""
-        for iid, seen in self._last_seen.items():
+        for key, seen, usual in self.freshness.items():
+            iid: InstrumentId = key  # type: ignore[assignment]  # only instrument ids go in
             quiet = now_ns - seen
             if quiet <= self.stale_after_ns or iid in self._stale:
                 continue
-            usual = self._usual_gap.get(iid)
             if usual is not None and quiet > QUIET_GAPS * usual:
                 self._stale.add(iid)
+                self.stale_version += 1
                 self.report(iid, "stale_feed",
                             f"no data for {(now_ns - seen) / 1e9:.0f} s", now_ns)
 

@@ -97,7 +97,9 @@ def open_recording(path: Path, format_name: str | None = None,
         fmt = detect_format(path)
     report = ReadReport(source=str(path), format=fmt.name)
     if isinstance(fmt, CryptofeedWs):  # turns read failures into DataError itself (hot path)
-        return fmt.read(path, report, instrument_id, runs=runs), report
+        if runs:
+            return fmt.read_runs(path, report), report
+        return fmt.read(path, report, instrument_id), report
     return _guard(fmt.read(path, report, instrument_id), path), report
 
 

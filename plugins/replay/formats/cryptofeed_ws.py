@@ -67,11 +67,14 @@ class CryptofeedWs:
         return m is not None and venue_of(m.group(1)) is not None
 
     def read(self, path: Path, report: ReadReport,
-             instrument_id: InstrumentId | None = None, *,
-             runs: bool = False) -> Iterator[tuple[int, ReplayEvent | BookDeltaRun]]:
-        """`runs`: deliver the venue's ordinary book updates as BookDeltaRuns (read by
-        compiled code, see frame_scan) instead of one BookDelta per frame."""
-        return self._events(path, report, runs)
+             instrument_id: InstrumentId | None = None) -> Iterator[tuple[int, ReplayEvent]]:
+        return self._events(path, report, False)  # type: ignore[return-value]  # no runs
+
+    def read_runs(self, path: Path, report: ReadReport
+                  ) -> Iterator[tuple[int, ReplayEvent | BookDeltaRun]]:
+        """`read`, with the venue's ordinary book updates as BookDeltaRuns (read by compiled
+        code, see frame_scan) instead of one BookDelta per frame."""
+        return self._events(path, report, True)
 
     def _events(self, path: Path, report: ReadReport, runs: bool
                 ) -> Iterator[tuple[int, ReplayEvent | BookDeltaRun]]:

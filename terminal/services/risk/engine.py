@@ -183,6 +183,10 @@ class RiskEngine(RiskGate):
         if ts_ns - self._loss_checked >= DAILY_LOSS_EVERY_NS:
             self.evaluate_daily_loss()
 
+    def next_look_ns(self) -> int:
+        """The market time from which on_time looks at the daily loss again."""
+        return self._loss_checked + DAILY_LOSS_EVERY_NS
+
     def evaluate_daily_loss(self) -> dict[str, float]:
         """Today's PnL per quote currency; trips the kill switch beyond the limit."""
         self._loss_checked = self._clock.now_ns()

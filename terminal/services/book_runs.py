@@ -1,0 +1,84 @@
+"""The state the run kernel (terminal.kernels.book_runs) works on, for one run source.
+
+A source's instrument k maps to its book (a slot in the BookManager's store of book
+arrays) and its quality slot; per k the context keeps whether the kernel may apply its
+updates (`S_FAST`: the book is usable, its venue rule is one the kernel keeps, its feed is
+not flagged quiet), whether anyone listens to every update of its book (`S_WATCHED`), and
+the top of book last published for it. These are rebuilt whenever the book manager, the
+quality monitor or the bus subscriptions report a change (each keeps a version counter),
+so the kernel never acts on a state the Python path has since changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from terminal.kernels.book_runs import (
+    INST_COLUMNS,
+    S_FAST,
+    S_POLICY,
+    S_QSLOT,
+    S_SLOT,
+    S_WATCHED,
+)
+from terminal.model.book_run import RunSource
+from terminal.model.ids import InstrumentId
+
+if TYPE_CHECKING:
+    from terminal.services.books import BookManager, _Tracked
+    from terminal.services.quality import QualityMonitor
+
+NAN = float("nan")
+
+
+class RunContext:
+    def __init__(self, manager: BookManager, quality: QualityMonitor, source: RunSource,
+                 versions: Callable[[], tuple[int, int, int]]) -> None:
+        self._manager = manager
+        self._quality = quality
+        self.source = source
+        self._versions = versions
+        self._seen_versions = (-1, -1, -1)
+        self.tracked: list[_Tracked] = []
+        self.inst: npt.NDArray[np.int64] = np.zeros((0, INST_COLUMNS), dtype=np.int64)
+        self.tops: npt.NDArray[np.float64] = np.zeros((0, 4), dtype=np.float64)
+        self.out = np.zeros(2, dtype=np.int64)
+
+    def ready(self) -> None:
+        """Take in instruments new to the source, and rebuild after any change elsewhere."""
+        instruments = self.source.instruments
+        if len(instruments) != len(self.tracked):
+            self._extend(instruments[len(self.tracked):])
+            self._seen_versions = (-1, -1, -1)
+        if self._versions() != self._seen_versions:
+            self.refresh()
+
+    def _extend(self, new: list[InstrumentId]) -> None:
+        for iid in new:
+            self.tracked.append(self._manager.tracked_for_runs(iid))
+        k = len(self.tracked)
+        self.inst = np.zeros((k, INST_COLUMNS), dtype=np.int64)
+        self.tops = np.full((k, 4), NAN, dtype=np.float64)
+
+    def refresh(self) -> None:
+        manager, quality, inst = self._manager, self._quality, self.inst
+        for k, tracked in enumerate(self.tracked):
+            policy = tracked.sync.run_policy
+            inst[k, S_SLOT] = tracked.slot
+            inst[k, S_POLICY] = -1 if policy is None else policy
+            inst[k, S_FAST] = int(policy is not None and tracked.sync.run_ready()
+                                  and not quality.is_quiet(tracked.iid))
+            inst[k, S_WATCHED] = int(manager.is_watched(tracked))
+            inst[k, S_QSLOT] = quality.freshness.slot(tracked.iid)
+            self.set_top(k, tracked)
+        self._seen_versions = self._versions()
+
+    def set_top(self, k: int, tracked: _Tracked) -> None:
+        bid, ask = tracked.top
+        row = self.tops[k]
+        row[0], row[1] = bid if bid is not None else (NAN, NAN)
+        row[2], row[3] = ask if ask is not None else (NAN, NAN)
