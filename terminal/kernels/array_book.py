@@ -403,9 +403,11 @@ def _flat(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 
 def _rows(levels: Iterable[Level]) -> F64Array:
-    if not isinstance(levels, (Sequence, np.ndarray)):
-        levels = list(levels)
-    rows = np.array(levels, dtype=np.float64)
+    if isinstance(levels, np.ndarray):
+        rows = np.ascontiguousarray(levels, dtype=np.float64)
+    else:
+        rows = np.array(levels if isinstance(levels, Sequence) else list(levels),
+                        dtype=np.float64)
     if rows.size == 0:
         return np.empty((0, 2), dtype=np.float64)
     if rows.ndim != 2 or rows.shape[1] != 2:

@@ -14,7 +14,18 @@ the first frame that needs more than that, and says why:
 - PUBLISH: frame j is applied; its top of book differs from the one last published, or
   someone listens to every update of that book.
 - CROSSED: frame j is applied and left the book crossed or locked.
+- CHECKSUM: frame j is applied and the book's checksum differs from the venue's (out[2]
+  holds the book's).
 - DONE: every frame is applied.
+
+Kraken books (policy KRAKEN) carry two text books beside them: the same price levels with,
+instead of sizes, the digit integers of the venue's price and volume text (up to 18
+digits), held as bits: the float64 size whose bits are DIGIT_BITS + v, a normal positive
+finite double for every 0 <= v < 10**18 (no denormals, no NaN), so `_set` keeps them like
+sizes (0.0 deletes) and they are only ever copied. They change with the book (`_set` on
+the same prices, a level deleted from all three at once) and the CRC32 over the best ten
+levels' digits (asks, then bids) is the venue's checksum, which `kraken_checksum` computes
+for the Python path too.
 
 State, per instrument k of the run's source (`inst` int64, `tops` float64 rows), per
 book slot (`books`, `heads`: ArrayBook.data and ArrayBook.head of each book, `applied`:
@@ -28,21 +39,115 @@ import numpy as np
 from numba import njit
 
 from terminal.kernels.book import ASK, BID, _set
-from terminal.model.book_run import F_FIRST, F_HI, F_INST, F_LO, F_SEQ, F_TS_EVENT, F_TS_RECV
+from terminal.model.book_run import (
+    F_CHECKSUM,
+    F_FIRST,
+    F_HI,
+    F_INST,
+    F_LO,
+    F_SEQ,
+    F_TS_EVENT,
+    F_TS_RECV,
+)
 
-DONE, SLOW, TIME, GROW, PUBLISH, CROSSED = range(6)
-# inst columns
-S_SLOT, S_POLICY, S_FAST, S_WATCHED, S_QSLOT = range(5)
-INST_COLUMNS = 5
+DONE, SLOW, TIME, GROW, PUBLISH, CROSSED, CHECKSUM = range(7)
+# inst columns: book slot, policy, may apply, watched, quality slot; Kraken: the text
+# books' slots, the subscribed depth, the cached checksum (-1: none), checksums verified
+S_SLOT, S_POLICY, S_FAST, S_WATCHED, S_QSLOT, S_TEXT_P, S_TEXT_V, S_DEPTH, S_CRC, \
+    S_VERIFIED = range(10)
+INST_COLUMNS = 10
 # policies
-GENERIC, BINANCE_SPOT = 0, 1
-NO_TIME = -1
+GENERIC, BINANCE_SPOT, KRAKEN = 0, 1, 2
+CHECKSUM_LEVELS = 10
+NO_CRC = -1
+DIGIT_BITS = 2**62
 _INF = np.inf
+
+
+def _crc_table() -> np.ndarray:
+    table = np.zeros(256, dtype=np.uint32)
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (0xEDB88320 ^ (c >> 1)) if c & 1 else c >> 1
+        table[n] = c
+    return table
+
+
+_CRC_TABLE = _crc_table()
+
+
+@njit(cache=True, nogil=True)
+def _crc_digits(crc: int, number: int) -> int:
+    """The CRC32 register after the decimal digits of `number` (>= 0)."""
+    digits = np.empty(20, dtype=np.uint8)
+    n = 0
+    while True:
+        digits[n] = 48 + number % 10
+        number //= 10
+        n += 1
+        if number == 0:
+            break
+    for k in range(n - 1, -1, -1):
+        crc = _CRC_TABLE[(crc ^ digits[k]) & 0xFF] ^ (crc >> 8)
+    return crc
+
+
+@njit(cache=True, nogil=True)
+def _checksum(prices, price_head, volumes, volume_head):  # type: ignore[no-untyped-def]
+    price_digits = prices.view(np.int64)
+    volume_digits = volumes.view(np.int64)
+    crc = 0xFFFFFFFF
+    for side in (ASK, BID):
+        n = price_head[side]
+        for t in range(min(CHECKSUM_LEVELS, n)):
+            slot = n - 1 - t
+            crc = _crc_digits(crc, price_digits[2 * side + 1, slot] - DIGIT_BITS)
+            crc = _crc_digits(crc, volume_digits[2 * side + 1, slot] - DIGIT_BITS)
+    return crc ^ 0xFFFFFFFF
+
+
+@njit(cache=True, nogil=True)
+def kraken_checksum(prices: np.ndarray, price_head: np.ndarray, volumes: np.ndarray,
+                    volume_head: np.ndarray) -> int:
+    """Kraken's CRC32 of a book from its text books (ArrayBook.data and .head of each)."""
+    return _checksum(prices, price_head, volumes, volume_head)  # type: ignore[no-any-return]
+
+
+@njit(cache=True, nogil=True)
+def _truncate(book: np.ndarray, head: np.ndarray, depth: int) -> bool:
+    """Keep the best `depth` levels per side; whether any level was dropped."""
+    dropped = False
+    for side in range(2):
+        n = head[side]
+        if n <= depth:
+            continue
+        drop = n - depth
+        for j in range(depth):
+            book[2 * side, j] = book[2 * side, j + drop]
+            book[2 * side + 1, j] = book[2 * side + 1, j + drop]
+        head[side] = depth
+        dropped = True
+    return dropped
 
 
 @njit(cache=True, nogil=True)
 def _same(a: float, b: float) -> bool:
     return a == b or (a != a and b != b)
+
+
+@njit(cache=True, nogil=True)
+def _freshness(last_seen: np.ndarray, usual_gap: np.ndarray, qslot: int, ts: int,
+               gap_weight: float) -> None:
+    """The quality monitor's freshness of a feed (its check_book, written out)."""
+    previous = last_seen[qslot]
+    if previous < 0:
+        last_seen[qslot] = ts
+    elif ts > previous:
+        gap = float(ts - previous)
+        usual = usual_gap[qslot]
+        usual_gap[qslot] = gap if usual != usual else usual + gap_weight * (gap - usual)
+        last_seen[qslot] = ts
 
 
 @njit(cache=True, nogil=True)
@@ -53,6 +158,7 @@ def apply_run(books, heads, applied, inst, tops, last_seen, usual_gap,  # type: 
     reason (see the module doc)."""
     n = frames.shape[0]
     clock = out[1]
+    digits = levels.view(np.float64)  # the digit integers as text-book sizes (see above)
     for j in range(start, n):
         k = frames[j, F_INST]
         ts = frames[j, F_TS_RECV]
@@ -88,30 +194,66 @@ def apply_run(books, heads, applied, inst, tops, last_seen, usual_gap,  # type: 
             if first != last + 1 or seq <= last:
                 out[1] = clock
                 return SLOW
-        else:
+        elif policy != KRAKEN or first != 0 or seq != 0:
             out[1] = clock
             return SLOW
+        n_asks = hi - lo - n_bids
         capacity = book.shape[1]
-        if head[0] + n_bids > capacity or head[1] + (hi - lo - n_bids) > capacity:
+        if head[0] + n_bids > capacity or head[1] + n_asks > capacity:
             out[1] = clock
             return GROW
-        for q in range(lo, hi):
-            _set(book, head, BID if levels[q, 0] else ASK, values[q, 0], values[q, 1])
-        if seq != 0 or policy == BINANCE_SPOT:
-            head[2] = seq
-        head[3] = frames[j, F_TS_EVENT]
-        head[4] += 1
-        applied[slot] += 1
-        # the quality monitor's freshness of this feed (its check_book, written out)
-        qslot = inst[k, S_QSLOT]
-        previous = last_seen[qslot]
-        if previous < 0:
-            last_seen[qslot] = ts
-        elif ts > previous:
-            gap = float(ts - previous)
-            usual = usual_gap[qslot]
-            usual_gap[qslot] = gap if usual != usual else usual + gap_weight * (gap - usual)
-            last_seen[qslot] = ts
+        if policy == KRAKEN:
+            text_p = books[inst[k, S_TEXT_P]]
+            text_v = books[inst[k, S_TEXT_V]]
+            head_p = heads[inst[k, S_TEXT_P]]
+            head_v = heads[inst[k, S_TEXT_V]]
+            if (head_p[0] + n_bids > text_p.shape[1] or head_p[1] + n_asks > text_p.shape[1]
+                    or head_v[0] + n_bids > text_v.shape[1]
+                    or head_v[1] + n_asks > text_v.shape[1]):
+                out[1] = clock
+                return GROW
+            nearest = CHECKSUM_LEVELS
+            for q in range(lo, hi):
+                side = BID if levels[q, 0] else ASK
+                price = values[q, 0]
+                size = values[q, 1]
+                moved = _set(book, head, side, price, size)
+                if 0 <= moved < nearest:
+                    nearest = moved
+                keep = size > 0.0
+                _set(text_p, head_p, side, price, digits[q, 1] if keep else 0.0)
+                _set(text_v, head_v, side, price, digits[q, 2] if keep else 0.0)
+            if nearest < CHECKSUM_LEVELS:
+                inst[k, S_CRC] = NO_CRC
+            depth = inst[k, S_DEPTH]
+            if depth > 0:
+                cut = _truncate(book, head, depth)
+                _truncate(text_p, head_p, depth)
+                _truncate(text_v, head_v, depth)
+                if cut and depth < CHECKSUM_LEVELS:
+                    inst[k, S_CRC] = NO_CRC
+            head[3] = frames[j, F_TS_EVENT]
+            head[4] += 1
+            applied[slot] += 1
+            crc = inst[k, S_CRC]
+            if crc == NO_CRC:
+                crc = _checksum(text_p, head_p, text_v, head_v)
+                inst[k, S_CRC] = crc
+            if crc != frames[j, F_CHECKSUM]:
+                out[1] = max(clock, ts)
+                out[2] = crc
+                _freshness(last_seen, usual_gap, inst[k, S_QSLOT], ts, gap_weight)
+                return CHECKSUM
+            inst[k, S_VERIFIED] += 1
+        else:
+            for q in range(lo, hi):
+                _set(book, head, BID if levels[q, 0] else ASK, values[q, 0], values[q, 1])
+            if seq != 0 or policy == BINANCE_SPOT:
+                head[2] = seq
+            head[3] = frames[j, F_TS_EVENT]
+            head[4] += 1
+            applied[slot] += 1
+        _freshness(last_seen, usual_gap, inst[k, S_QSLOT], ts, gap_weight)
         if ts > clock:
             clock = ts
         bid = bid_size = ask = ask_size = np.nan

@@ -10,7 +10,8 @@ its frames. Columns (numpy, owned by the run):
   line in the file.
 - `prices_sizes` float64 (m, 2) and `levels` int64 (m, LEVEL_COLUMNS): per level its side
   (1 bid), the digit integers of the price and size text (the text with the point removed
-  and leading zeros stripped, for checksums over text), and where both texts lie in `text`.
+  and leading zeros stripped, for checksums over text) plus DIGIT_BITS (see
+  terminal.kernels.book_runs), and where both texts lie in `text`.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from terminal.model.ids import InstrumentId
 
@@ -97,6 +98,10 @@ class BookSnapshot:
     ts_recv: int
     raw: dict[str, list[list[str]]] | None = field(default=None, compare=False)
     depth: int = 0  # the subscribed depth the venue maintains (0 = not bounded)
+    # the same levels in columns, when the reader has them: per side ("b"/"a") a float64
+    # array (n, 4) of price, size and the digit integers of the price and size text as
+    # text-book sizes (see book_sync.KrakenChecksumSync), in the order of `bids`/`asks`
+    columns: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)

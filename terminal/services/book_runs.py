@@ -19,14 +19,21 @@ import numpy.typing as npt
 
 from terminal.kernels.book_runs import (
     INST_COLUMNS,
+    NO_CRC,
+    S_CRC,
+    S_DEPTH,
     S_FAST,
     S_POLICY,
     S_QSLOT,
     S_SLOT,
+    S_TEXT_P,
+    S_TEXT_V,
+    S_VERIFIED,
     S_WATCHED,
 )
 from terminal.model.book_run import RunSource
 from terminal.model.ids import InstrumentId
+from terminal.services.book_sync import KrakenChecksumSync
 
 if TYPE_CHECKING:
     from terminal.services.books import BookManager, _Tracked
@@ -44,9 +51,10 @@ class RunContext:
         self._versions = versions
         self._seen_versions = (-1, -1, -1)
         self.tracked: list[_Tracked] = []
+        self._kraken: list[int] = []  # instruments whose sync keeps checksum state
         self.inst: npt.NDArray[np.int64] = np.zeros((0, INST_COLUMNS), dtype=np.int64)
         self.tops: npt.NDArray[np.float64] = np.zeros((0, 4), dtype=np.float64)
-        self.out = np.zeros(2, dtype=np.int64)
+        self.out = np.zeros(3, dtype=np.int64)
 
     def ready(self) -> None:
         """Take in instruments new to the source, and rebuild after any change elsewhere."""
@@ -58,17 +66,28 @@ class RunContext:
             self.refresh()
 
     def _extend(self, new: list[InstrumentId]) -> None:
+        self.settle()
         for iid in new:
-            self.tracked.append(self._manager.tracked_for_runs(iid))
+            tracked = self._manager.tracked_for_runs(iid)
+            if isinstance(tracked.sync, KrakenChecksumSync):
+                self._kraken.append(len(self.tracked))
+            self.tracked.append(tracked)
         k = len(self.tracked)
         self.inst = np.zeros((k, INST_COLUMNS), dtype=np.int64)
         self.tops = np.full((k, 4), NAN, dtype=np.float64)
 
     def refresh(self) -> None:
         manager, quality, inst = self._manager, self._quality, self.inst
+        self.settle()
         for k, tracked in enumerate(self.tracked):
-            policy = tracked.sync.run_policy
+            sync = tracked.sync
+            policy = sync.run_policy
+            manager.run_follow(tracked)
             inst[k, S_SLOT] = tracked.slot
+            inst[k, S_TEXT_P], inst[k, S_TEXT_V] = tracked.text_slots
+            if isinstance(sync, KrakenChecksumSync):
+                inst[k, S_DEPTH] = sync.depth
+                inst[k, S_CRC] = NO_CRC
             inst[k, S_POLICY] = -1 if policy is None else policy
             inst[k, S_FAST] = int(policy is not None and tracked.sync.run_ready()
                                   and not quality.is_quiet(tracked.iid))
@@ -76,6 +95,16 @@ class RunContext:
             inst[k, S_QSLOT] = quality.freshness.slot(tracked.iid)
             self.set_top(k, tracked)
         self._seen_versions = self._versions()
+
+    def settle(self) -> None:
+        """Hand what the kernel kept per instrument back to the Python side: checksums
+        verified, and (as it may have changed the book) no cached checksum."""
+        for k in self._kraken:
+            sync = self.tracked[k].sync
+            assert isinstance(sync, KrakenChecksumSync)
+            sync.checksums_verified += int(self.inst[k, S_VERIFIED])
+            self.inst[k, S_VERIFIED] = 0
+            sync.forget_checksum()
 
     def set_top(self, k: int, tracked: _Tracked) -> None:
         bid, ask = tracked.top

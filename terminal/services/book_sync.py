@@ -7,17 +7,27 @@ quotes, fills or signals until the next snapshot replaces it.
 
 from __future__ import annotations
 
+import struct
 import zlib
 from collections import deque
-from collections.abc import Iterable, Sized
+from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass
 from typing import Protocol
 
-from terminal.kernels.book_runs import BINANCE_SPOT, GENERIC
+from terminal.kernels.array_book import ArrayBook
+from terminal.kernels.book import ASK, BID
+from terminal.kernels.book_runs import (
+    BINANCE_SPOT,
+    DIGIT_BITS,
+    GENERIC,
+    KRAKEN,
+    kraken_checksum,
+)
 from terminal.model.market import BookDelta, BookSnapshot, Level
 
 MAX_BUFFERED_DIFFS = 10_000
 CHECKSUM_LEVELS = 10  # Kraken's CRC32 covers the best 10 levels per side
+MAX_DIGITS = 10**18  # digit integers up to 18 digits are kept in Kraken's text books
 
 
 class Book(Protocol):
@@ -65,7 +75,11 @@ class BookSync:
         self.buffer: deque[BookDelta] = deque(maxlen=MAX_BUFFERED_DIFFS)
 
     def on_snapshot(self, snap: BookSnapshot) -> SyncResult:
-        self.book.load(snap.bids, snap.asks)
+        columns = snap.columns
+        if columns is not None:
+            self.book.load(columns["b"][:, :2], columns["a"][:, :2])
+        else:
+            self.book.load(snap.bids, snap.asks)
         self.book.sequence = snap.sequence
         self.book.ts_event = snap.ts_event
         self.synced = True
@@ -210,25 +224,39 @@ class KrakenChecksumSync(BookSync):
     each update the book is cut to the subscribed depth (Kraken sends no deletes for levels
     that fall out of range) and the CRC32 in `c` is checked over the top 10 levels.
 
-    The checksum is computed over the venue's own text, so each level's price and volume
-    strings are kept beside the book: for the 10 best asks (ascending) then the 10 best bids
-    (descending), price and volume with the '.' removed and leading zeros stripped.
+    The checksum is computed over the venue's own text: for the 10 best asks (ascending)
+    then the 10 best bids (descending), price and volume with the '.' removed and leading
+    zeros stripped, which for a plain decimal is the integer of all its digits. Those
+    integers are kept in two text books beside the book (the same prices; instead of sizes,
+    the digit integers of the price and of the volume, as size bits: see
+    terminal.kernels.book_runs), changed and cut with it, so the run kernel and this class
+    keep and check the same state. A level whose text is not a plain decimal of at most 18
+    digits keeps its text here instead (the text books hold ODD for it) and the book is then
+    kept by this class alone.
     """
 
     name = "kraken_crc32"
-    run_policy = None
+    run_policy = KRAKEN
 
     def __init__(self, book: Book) -> None:
         super().__init__(book)
         self._depth = 0
-        # per level: the venue's [price, volume] strings, replaced by that level's part of
-        # the checksum text the first time a checksum needs it (most levels never do)
-        self._text: dict[str, dict[float, str | list[str]]] = {"a": {}, "b": {}}
-        # the checksum text of each side's best levels as they stand, None once an update may
-        # have changed them, and the checksum over both
-        self._part: dict[str, bytes | None] = {"a": None, "b": None}
+        self.text_prices = ArrayBook()
+        self.text_volumes = ArrayBook()
+        self._odd: dict[int, dict[float, str]] = {BID: {}, ASK: {}}  # side -> price -> text
         self._crc: int | None = None
         self.checksums_verified = 0
+
+    @property
+    def depth(self) -> int:
+        return self._depth
+
+    def run_ready(self) -> bool:
+        return self.synced and not (self._odd[BID] or self._odd[ASK])
+
+    def forget_checksum(self) -> None:
+        """The cached checksum may be out of date (the run kernel changed the book)."""
+        self._crc = None
 
     def step(self, delta: BookDelta) -> tuple[Level | None, Level | None] | SyncResult:
         if delta.sequence or delta.first_sequence:  # Kraken v1 sends none: the generic rules
@@ -251,14 +279,48 @@ class KrakenChecksumSync(BookSync):
 
     def on_snapshot(self, snap: BookSnapshot) -> SyncResult:
         self._depth = snap.depth
-        raw = snap.raw or {}
-        self._text = {
-            side: {level[0]: strings for level, strings in zip(levels, raw.get(side, ()),
-                                                                 strict=True)}
-            for side, levels in (("a", snap.asks), ("b", snap.bids))}
-        self._part = {"a": None, "b": None}
+        self._odd = {BID: {}, ASK: {}}
+        columns = snap.columns
+        if columns is not None:  # the digits already as text-book sizes
+            bids, asks = columns["b"], columns["a"]
+            self.text_prices.load(bids[:, [0, 2]], asks[:, [0, 2]])
+            self.text_volumes.load(bids[:, [0, 3]], asks[:, [0, 3]])
+        else:
+            raw = snap.raw or {}
+            texts = []
+            for side, levels, key in ((BID, snap.bids, "b"), (ASK, snap.asks, "a")):
+                strings = raw.get(key, ())
+                if len(strings) != len(levels):
+                    raise ValueError(f"snapshot {key!r} levels and their text differ in number")
+                texts.append(self._digit_levels(side, levels, strings))
+            (bid_p, bid_v), (ask_p, ask_v) = texts
+            self.text_prices.load(bid_p, ask_p)
+            self.text_volumes.load(bid_v, ask_v)
         self._crc = None
         return super().on_snapshot(snap)
+
+    def _digit_levels(self, side: int, levels: list[Level], strings: Sequence[list[str]]
+                      ) -> tuple[list[Level], list[Level]]:
+        """(price, price digits) and (price, volume digits) rows of one side."""
+        by_price: list[Level] = []
+        by_volume: list[Level] = []
+        for level, (price_text, volume_text) in zip(levels, strings, strict=True):
+            if level[1] > 0.0:  # a size <= 0 leaves no level in the book: none here either
+                p, v = self._digits(side, level[0], price_text, volume_text)
+            else:
+                p = v = 0.0
+            by_price.append((level[0], p))
+            by_volume.append((level[0], v))
+        return by_price, by_volume
+
+    def _digits(self, side: int, price: float, price_text: str,
+                volume_text: str) -> tuple[float, float]:
+        """The digit integers of a level's two texts, or ODD (keeping the text)."""
+        p, v = digit_integer(price_text), digit_integer(volume_text)
+        if p is None or v is None or not (p and v):
+            self._odd[side][price] = _checksum_text(price_text, volume_text)
+            return ODD, ODD
+        return as_size_bits(p), as_size_bits(v)
 
     def _apply(self, delta: BookDelta, result: SyncResult) -> None:
         result.applied += 1
@@ -274,53 +336,46 @@ class KrakenChecksumSync(BookSync):
         if delta.sequence:
             book.sequence = delta.sequence
         book.ts_event = delta.ts_event
-        reached_top = nearest is None or nearest < CHECKSUM_LEVELS
-        if reached_top:
+        if nearest is None or nearest < CHECKSUM_LEVELS:
             self._crc = None
         raw = delta.raw or {}
-        part = self._part
-        asks, bids = delta.asks, delta.bids
-        if asks:
-            if reached_top:
-                part["a"] = None
-            text = self._text["a"]
-            for level, strings in zip(asks, raw.get("a", ()), strict=True):
+        texts = []
+        for side, levels, key in ((BID, delta.bids, "b"), (ASK, delta.asks, "a")):
+            by_price: list[Level] = []
+            by_volume: list[Level] = []
+            odd = self._odd[side]
+            for level, strings in zip(levels, raw.get(key, ()), strict=True):
+                price = level[0]
+                if odd:
+                    odd.pop(price, None)
                 if level[1] > 0.0:
-                    text[level[0]] = strings
+                    p, v = self._digits(side, price, strings[0], strings[1])
                 else:
-                    text.pop(level[0], None)
-        if bids:
-            if reached_top:
-                part["b"] = None
-            text = self._text["b"]
-            for level, strings in zip(bids, raw.get("b", ()), strict=True):
-                if level[1] > 0.0:
-                    text[level[0]] = strings
-                else:
-                    text.pop(level[0], None)
+                    p = v = 0.0
+                by_price.append((price, p))
+                by_volume.append((price, v))
+            texts.append((by_price, by_volume))
+        (bid_p, bid_v), (ask_p, ask_v) = texts
+        self.text_prices.apply(bid_p, ask_p)
+        self.text_volumes.apply(bid_v, ask_v)
         depth = self._depth
         if depth:
             dropped_bids, dropped_asks = book.truncate(depth)
             if dropped_bids or dropped_asks:
+                self.text_prices.truncate(depth)
+                self.text_volumes.truncate(depth)
                 if depth < CHECKSUM_LEVELS:
                     self._crc = None
-                    part = self._part = {"a": None, "b": None}
-                for price in dropped_bids:
-                    self._text["b"].pop(price, None)
-                for price in dropped_asks:
-                    self._text["a"].pop(price, None)
+                for side, dropped in ((BID, dropped_bids), (ASK, dropped_asks)):
+                    if self._odd[side]:
+                        for price in dropped:
+                            self._odd[side].pop(price, None)
         checksum = delta.checksum
         if checksum is None:
             return None
         computed = self._crc
         if computed is None:
-            ask_text = part["a"]
-            if ask_text is None:
-                ask_text = part["a"] = self._side_text("a")
-            bid_text = part["b"]
-            if bid_text is None:
-                bid_text = part["b"] = self._side_text("b")
-            computed = self._crc = zlib.crc32(bid_text, zlib.crc32(ask_text))
+            computed = self._crc = self.checksum()
         if computed != checksum:
             return f"checksum mismatch: venue {checksum}, book {computed}"
         self.checksums_verified += 1
@@ -328,22 +383,45 @@ class KrakenChecksumSync(BookSync):
 
     def checksum(self) -> int:
         """The checksum of the book as it stands, computed afresh."""
-        return zlib.crc32(self._side_text("a") + self._side_text("b"))
+        prices, volumes = self.text_prices, self.text_volumes
+        if not (self._odd[BID] or self._odd[ASK]):
+            return int(kraken_checksum(prices.data, prices.head, volumes.data, volumes.head))
+        parts = []
+        for side, is_bid in ((ASK, False), (BID, True)):
+            best = prices.best_prices(is_bid, CHECKSUM_LEVELS)
+            side_p = (prices.bids if is_bid else prices.asks).sizes()
+            side_v = (volumes.bids if is_bid else volumes.asks).sizes()
+            for k, price in enumerate(best):
+                text = self._odd[side].get(price)
+                parts.append(text if text is not None else
+                             f"{size_bits(side_p[k])}{size_bits(side_v[k])}")
+        return zlib.crc32("".join(parts).encode("ascii"))
 
-    def _side_text(self, side: str) -> bytes:
-        """The checksum text of one side's best levels: asks ascending, bids descending."""
-        text = self._text[side]
-        prices = self.book.best_prices(side == "b", CHECKSUM_LEVELS)
-        parts = [text[price] for price in prices]
-        try:
-            return "".join(parts).encode("ascii")  # type: ignore[arg-type]
-        except TypeError:  # some levels are still their [price, volume] strings
-            pass
-        for k, price in enumerate(prices):
-            part = parts[k]
-            if type(part) is not str:
-                part = parts[k] = text[price] = _checksum_text(part[0], part[1])
-        return "".join(parts).encode("ascii")  # type: ignore[arg-type]
+
+def digit_integer(text: str) -> int | None:
+    """The integer of a plain decimal's digits ("0.04310" -> 4310), when below 10**18."""
+    whole, point, fraction = text.partition(".")
+    digits = whole + fraction
+    if not (digits.isascii() and digits.isdigit() and whole and (fraction or not point)):
+        return None
+    value = int(digits)
+    return value if value < MAX_DIGITS else None
+
+
+def as_size_bits(value: int) -> float:
+    """A digit integer 0 <= value < 10**18 as a text-book size (book_runs.DIGIT_BITS)."""
+    as_float: float = _BITS.unpack(_INT.pack(DIGIT_BITS + value))[0]
+    return as_float
+
+
+def size_bits(size: float) -> int:
+    """The digit integer a text-book size holds."""
+    value: int = _INT.unpack(_BITS.pack(size))[0] - DIGIT_BITS
+    return value
+
+
+_INT, _BITS = struct.Struct("<q"), struct.Struct("<d")
+ODD = as_size_bits(MAX_DIGITS)  # the text books' digits of a level kept as text
 
 
 def _checksum_text(price: str, volume: str) -> str:

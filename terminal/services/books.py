@@ -14,7 +14,7 @@ from terminal.core.topics import Kind, Topics
 from terminal.kernels.array_book import ArrayBook
 from terminal.model.ids import InstrumentId
 from terminal.model.market import BookDelta, BookSnapshot, Level, Quote
-from terminal.services.book_sync import BookSync, SyncResult, policy_for
+from terminal.services.book_sync import BookSync, KrakenChecksumSync, SyncResult, policy_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +43,14 @@ class BookAnalytics:
 class _Tracked:
     """A book with its sync policy, counters, topics and last published top of book."""
 
-    __slots__ = ("iid", "slot", "book", "sync", "book_topic", "quote_topic", "status_topic",
-                 "top", "snapshots", "deltas_applied", "deltas_dropped", "stale_events")
+    __slots__ = ("iid", "slot", "text_slots", "book", "sync", "book_topic", "quote_topic",
+                 "status_topic", "top", "snapshots", "deltas_applied", "deltas_dropped",
+                 "stale_events")
 
     def __init__(self, iid: InstrumentId, slot: int) -> None:
         self.iid = iid
         self.slot = slot  # where the book's arrays are in BookStore
+        self.text_slots = (-1, -1)  # and those of its text books (Kraken), if any
         self.book = ArrayBook()
         self.sync: BookSync = policy_for(iid.venue)(self.book)
         key = str(iid)
@@ -60,6 +62,13 @@ class _Tracked:
         self.deltas_applied = 0
         self.deltas_dropped = 0
         self.stale_events = 0
+
+
+def text_books(sync: BookSync) -> tuple[ArrayBook, ...]:
+    """The text books a sync policy keeps beside the book (Kraken's checksum text)."""
+    if isinstance(sync, KrakenChecksumSync):
+        return sync.text_prices, sync.text_volumes
+    return ()
 
 
 class BookStore:
@@ -109,6 +118,10 @@ class BookManager:
         if tracked is None:
             tracked = _Tracked(iid, -1)
             tracked.slot = self.store.add(tracked.book)
+            texts = text_books(tracked.sync)
+            if texts:
+                prices, volumes = texts
+                tracked.text_slots = (self.store.add(prices), self.store.add(volumes))
             self._books[iid] = tracked
         return tracked
 
@@ -143,10 +156,26 @@ class BookManager:
         self._after(tracked, result, True, ts_event, ts_recv, changed=True)
 
     def run_grow(self, tracked: _Tracked, levels: int) -> None:
-        """Make room for `levels` more levels on each side of the book."""
-        book = tracked.book
-        book.reserve(max(len(book.bids), len(book.asks)) + levels)
-        self.store.follow(tracked.slot, book)
+        """Make room for `levels` more levels on each side of the book (and its text)."""
+        for slot, book in zip((tracked.slot, *tracked.text_slots),
+                              (tracked.book, *text_books(tracked.sync)), strict=False):
+            book.reserve(max(len(book.bids), len(book.asks)) + levels)
+            self.store.follow(slot, book)
+
+    def run_follow(self, tracked: _Tracked) -> None:
+        """The store holds the book's (and its text books') current arrays."""
+        self.store.follow(tracked.slot, tracked.book)
+        for slot, book in zip(tracked.text_slots, text_books(tracked.sync), strict=False):
+            self.store.follow(slot, book)
+
+    def run_checksum_failed(self, tracked: _Tracked, venue: int, computed: int,
+                            ts_event: int, ts_recv: int) -> None:
+        """What `on_delta` does after an update applied by the run kernel failed the venue's
+        checksum."""
+        self.store.applied[tracked.slot] -= 1  # `_after` counts this update itself
+        result = SyncResult(applied=1)
+        tracked.sync._go_stale(result, f"checksum mismatch: venue {venue}, book {computed}")
+        self._after(tracked, result, True, ts_event, ts_recv, changed=True)
 
     def note_silent_updates(self, count: int) -> None:
         """`count` updates the run kernel applied without a publish nobody would hear."""

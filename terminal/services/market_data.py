@@ -13,8 +13,17 @@ from weakref import WeakKeyDictionary
 
 from terminal.core.bus import EventBus
 from terminal.core.topics import Kind
-from terminal.kernels.book_runs import CROSSED, DONE, GROW, PUBLISH, TIME, apply_run
+from terminal.kernels.book_runs import (
+    CHECKSUM,
+    CROSSED,
+    DONE,
+    GROW,
+    PUBLISH,
+    TIME,
+    apply_run,
+)
 from terminal.model.book_run import (
+    F_CHECKSUM,
     F_HI,
     F_INST,
     F_LO,
@@ -195,11 +204,17 @@ class MarketDataService:
             elif why == CROSSED:
                 books.run_crossed(tracked, row[F_TS_EVENT], ts)
                 told += 1
+            elif why == CHECKSUM:
+                books.run_checksum_failed(tracked, row[F_CHECKSUM], int(out[2]),
+                                          row[F_TS_EVENT], ts)
+                told += 1
             else:  # SLOW: the Python path, which counts it
                 slow += 1
+                ctx.settle()
                 self.on_book_delta(run.delta(stop))
             ctx.ready()
             start = stop + 1
+        ctx.settle()
         if advance is not None and out[1]:
             advance(int(out[1]))
         applied = len(run) - slow

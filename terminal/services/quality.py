@@ -10,6 +10,9 @@ import math
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from terminal.core.bus import EventBus
 from terminal.core.topics import Kind
 from terminal.model.ids import InstrumentId
@@ -29,6 +32,13 @@ class QualityFinding:
     detail: str
     ts_ns: int
     count: int  # findings of this kind for this instrument so far, this one included
+
+
+def _plain_levels(levels: npt.NDArray[np.float64]) -> bool:
+    """Every level of a (n, 2+) column array has 0 < price < inf and 0 <= size < inf."""
+    prices, sizes = levels[:, 0], levels[:, 1]
+    return bool(np.all((prices > 0.0) & (prices < math.inf) & (sizes >= 0.0)
+                       & (sizes < math.inf)))
 
 
 class QualityMonitor:
@@ -129,6 +139,11 @@ class QualityMonitor:
 
     def check_book(self, event: BookSnapshot | BookDelta) -> bool:
         inf = math.inf
+        columns = event.columns if type(event) is BookSnapshot else None
+        if columns is not None and all(_plain_levels(columns[side]) for side in "ba"):
+            self.freshness.seen(event.instrument_id, event.ts_recv)
+            self._fresh(event.instrument_id)
+            return True
         for price, size in event.bids:
             if not (0.0 < price < inf) or not (0.0 <= size < inf):
                 return self._bad_level(event, price, size)
@@ -137,10 +152,14 @@ class QualityMonitor:
                 return self._bad_level(event, price, size)
         iid = event.instrument_id
         self.freshness.seen(iid, event.ts_recv)
-        if self._stale and iid in self._stale:
+        if self._stale:
+            self._fresh(iid)
+        return True
+
+    def _fresh(self, iid: InstrumentId) -> None:
+        if iid in self._stale:
             self._stale.discard(iid)
             self.stale_version += 1
-        return True
 
     def is_quiet(self, iid: InstrumentId) -> bool:
         """The feed of `iid` is flagged stale (quiet) until its next event."""

@@ -32,8 +32,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import orjson
 
+from plugins.replay.formats import frame_scan
 from plugins.replay.formats.base import MarketEvent
 from plugins.replay.formats.common import (
     RowError,
@@ -43,11 +46,13 @@ from plugins.replay.formats.common import (
     type_name,
 )
 from plugins.replay.formats.timeparse import MAX_NS, MAX_SECONDS, NS_PER_SECOND, epoch_to_ns
+from terminal.model.book_run import L_MP, L_MV, LEVEL_COLUMNS
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Aggressor, BookDelta, BookSnapshot, Level, Quote, Trade
 
 VENUE = "KRAKEN"
 BULK_LEVELS = 16  # from this many levels in a side, `_bulk_side` is the cheaper path
+SNAPSHOT_SCAN_BYTES = 2048  # snapshots this long are read by compiled code first
 CONTROL_EVENTS = ("heartbeat", "systemStatus", "subscriptionStatus", "pong")
 _SIDES = {"b": Aggressor.BUY, "s": Aggressor.SELL}
 _isfinite = math.isfinite
@@ -109,6 +114,41 @@ def _bulk_side(levels: list[Any], out: list[Level], raw: list[list[str]],
     if moment > latest[0]:  # the first level holding the latest time, as `_side` picks
         return moment, levels[moments.index(moment)][2]
     return latest
+
+
+def _id_end(payload: bytes) -> int:
+    """Where the object after a frame's leading `[channelID,` starts (0 when unsure)."""
+    comma = payload.find(b",", 0, 24)
+    return comma + 1 if comma > 0 else 0
+
+
+def _read_snapshot(payload: bytes, parts: list[Any]
+                   ) -> tuple[list[Level], list[Level], list[list[str]], list[list[str]],
+                              tuple[float, str], dict[str, Any]] | None:
+    """A snapshot frame read by compiled code (frame_scan.kraken_snapshot): asks, bids,
+    their strings, the latest level time and the columns; None when it is not of the
+    exact layout read there (then `_side` reads it, with all its checks)."""
+    buf = np.frombuffer(payload, dtype=np.uint8)
+    rows = len(payload) // 13 + 2  # a level takes at least 13 bytes: ["1","1","1"],
+    values = np.empty((rows, 2), dtype=np.float64)
+    info = np.empty((rows, LEVEL_COLUMNS), dtype=np.int64)
+    n_asks, n_levels, latest_at = frame_scan.kraken_snapshot(buf, values, info, MAX_NS)
+    if n_asks < 0 or len(parts) != 1 or type(parts[0]) is not dict:
+        return None
+    part = parts[0]
+    raw_asks = [level[:2] for level in part["as"]]
+    raw_bids = [level[:2] for level in part["bs"]]
+    digits = info[:n_levels, L_MP:L_MV + 1].copy().view(np.float64)
+    table = np.concatenate([values[:n_levels], digits], axis=1)
+    table[table[:, 1] <= 0.0, 2:] = 0.0  # a level of size 0 is none: no text either
+    asks_table, bids_table = table[:n_asks], table[n_asks:]
+    stamp = payload[latest_at:payload.index(b'"', latest_at)].decode("ascii")
+    return (_level_list(asks_table), _level_list(bids_table), raw_asks, raw_bids,
+            (float(stamp), stamp), {"a": asks_table, "b": bids_table})
+
+
+def _level_list(table: npt.NDArray[np.float64]) -> list[Level]:
+    return list(zip(table[:, 0].tolist(), table[:, 1].tolist(), strict=True))
 
 
 def _check_levels(raw: list[list[str]], levels: list[Level], field: str) -> None:
@@ -238,7 +278,14 @@ class KrakenDecoder:
         checksum: int | None = None
         snapshot = False
         latest = (0.0, "")
-        for part in msg[1:-2]:
+        columns = None
+        parts = msg[1:-2]
+        if len(payload) > SNAPSHOT_SCAN_BYTES and payload.startswith(b'{"as":', _id_end(payload)):
+            read = _read_snapshot(payload, parts)
+            if read is not None:
+                asks, bids, raw_asks, raw_bids, latest, columns = read
+                parts, snapshot = [], True
+        for part in parts:
             if type(part) is not dict:
                 raise RowError(f"expected a book object, got {type_name(part)}", "book")
             for key, value in part.items():
@@ -279,5 +326,5 @@ class KrakenDecoder:
                     self._second = whole
                     self._second_ns = ts_event - int(frac.ljust(9, "0"))
         if snapshot:
-            return BookSnapshot(iid, bids, asks, 0, ts_event, ts, raw, depth)
+            return BookSnapshot(iid, bids, asks, 0, ts_event, ts, raw, depth, columns)
         return BookDelta(iid, bids, asks, 0, 0, ts_event, ts, checksum, raw)

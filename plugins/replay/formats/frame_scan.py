@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from terminal.kernels.book_runs import DIGIT_BITS
 from terminal.kernels.text_scan import (
     decimal_string,
     epoch_seconds_ns,
@@ -134,8 +135,8 @@ def _pair_level(buf: np.ndarray, i: int, end: int, levels_f: np.ndarray,
     levels_f[nl, 0] = price
     levels_f[nl, 1] = size
     levels_i[nl, L_BID] = is_bid
-    levels_i[nl, L_MP] = mp
-    levels_i[nl, L_MV] = mv
+    levels_i[nl, L_MP] = DIGIT_BITS + mp
+    levels_i[nl, L_MV] = DIGIT_BITS + mv
     levels_i[nl, L_P0] = p0
     levels_i[nl, L_P1] = s0 - 3
     levels_i[nl, L_S0] = s0
@@ -460,3 +461,49 @@ def scan(venue: int, buf: np.ndarray, pos: int, end: int, line: int,
         line += 1
         pos = stop + 1
     return END, pos, end, nf, nl, line, 0, 0
+
+
+_KR_ASKS = literal('{"as":')
+_KR_BIDS = literal(',"bs":')
+
+
+@njit(cache=True, nogil=True)
+def kraken_snapshot(buf: np.ndarray, levels_f: np.ndarray, levels_i: np.ndarray,
+                    limit_ns: int) -> tuple[int, int, int]:
+    """A Kraken book snapshot frame `[id,{"as":[...],"bs":[...]},"book-N","PAIR"]` read
+    into level rows, asks first: (asks, levels, where the latest level time's text starts),
+    or (-1, 0, 0) when the frame is not exactly that (the decoder then reads it)."""
+    end = buf.shape[0]
+    if end < 2 or buf[0] != LBRACKET:
+        return -1, 0, 0
+    i, _ = json_uint(buf, 1, end)
+    if i < 0 or buf[i] != COMMA:
+        return -1, 0, 0
+    i = expect(buf, i + 1, end, _KR_ASKS)
+    if i < 0:
+        return -1, 0, 0
+    i, n_asks, latest, latest_at = _kraken_side(buf, i, end, levels_f, levels_i, 0, 0, 0.0,
+                                                -1, limit_ns)
+    if i < 0:
+        return -1, 0, 0
+    i = expect(buf, i, end, _KR_BIDS)
+    if i < 0:
+        return -1, 0, 0
+    i, n_levels, latest, latest_at = _kraken_side(buf, i, end, levels_f, levels_i, n_asks, 1,
+                                                  latest, latest_at, limit_ns)
+    if i < 0 or i + 1 >= end or buf[i] != RBRACE or buf[i + 1] != COMMA:
+        return -1, 0, 0
+    i = expect(buf, i + 2, end, _KR_BOOK)
+    if i < 0:
+        return -1, 0, 0
+    while i < end and is_digit(buf[i]):
+        i += 1
+    if i + 2 >= end or buf[i] != QUOTE or buf[i + 1] != COMMA or buf[i + 2] != QUOTE:
+        return -1, 0, 0
+    name1 = _name(buf, i + 3, end, KRAKEN)
+    if name1 < 0 or name1 + 1 >= end or buf[name1 + 1] != RBRACKET:
+        return -1, 0, 0
+    for k in range(name1 + 2, end):  # only the line's end may follow
+        if buf[k] != NEWLINE and buf[k] != 13 and buf[k] != SPACE:
+            return -1, 0, 0
+    return n_asks, n_levels, latest_at
