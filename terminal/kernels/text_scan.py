@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 
 MAX_EXACT = 2**53
+MAX_DIGITS = 10**18
 NS_PER_SECOND = 1_000_000_000
 NS_PER_DAY = 86_400 * NS_PER_SECOND
 _POW10 = np.array([10.0**k for k in range(23)], dtype=np.float64)
@@ -39,35 +40,59 @@ def is_digit(byte: int) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def decimal_string(buf: np.ndarray, i: int, end: int) -> tuple[int, float, int]:
-    """(position after the closing quote, value, digit integer), or (-1, 0.0, 0)."""
+def decimal_digits(buf: np.ndarray, i: int, end: int) -> tuple[int, int, int]:
+    """A JSON string `"ddd"` / `"ddd.ddd"` whose digits make an integer below 10**18:
+    (position after the closing quote, that integer, digits after the point), or
+    (-1, 0, 0)."""
     if i >= end or buf[i] != QUOTE:
-        return -1, 0.0, 0
+        return -1, 0, 0
     i += 1
     mantissa = 0
     whole = 0
     while i < end and is_digit(buf[i]):
         mantissa = mantissa * 10 + (buf[i] - ZERO)
-        if mantissa >= MAX_EXACT:
-            return -1, 0.0, 0
+        if mantissa >= MAX_DIGITS:
+            return -1, 0, 0
         whole += 1
         i += 1
     if whole == 0 or i >= end:
-        return -1, 0.0, 0
+        return -1, 0, 0
     frac = 0
     if buf[i] == DOT:
         i += 1
         while i < end and is_digit(buf[i]):
             mantissa = mantissa * 10 + (buf[i] - ZERO)
-            if mantissa >= MAX_EXACT:
-                return -1, 0.0, 0
+            if mantissa >= MAX_DIGITS:
+                return -1, 0, 0
             frac += 1
             i += 1
-        if frac == 0 or frac > 22:
-            return -1, 0.0, 0
+        if frac == 0:
+            return -1, 0, 0
     if i >= end or buf[i] != QUOTE:
+        return -1, 0, 0
+    return i + 1, mantissa, frac
+
+
+@njit(cache=True, nogil=True)
+def exact_value(mantissa: int, frac: int) -> float:
+    """mantissa / 10**frac correctly rounded, or NaN when the fast path cannot say."""
+    if mantissa >= MAX_EXACT or frac > 22:
+        return np.nan
+    value: float = mantissa / _POW10[frac]
+    return value
+
+
+@njit(cache=True, nogil=True)
+def decimal_string(buf: np.ndarray, i: int, end: int) -> tuple[int, float, int]:
+    """(position after the closing quote, value, digit integer), or (-1, 0.0, 0) when
+    the string is not a plain decimal whose value the fast path gives exactly."""
+    i, mantissa, frac = decimal_digits(buf, i, end)
+    if i < 0:
         return -1, 0.0, 0
-    return i + 1, mantissa / _POW10[frac], mantissa
+    value = exact_value(mantissa, frac)
+    if value != value:
+        return -1, 0.0, 0
+    return i, value, mantissa
 
 
 @njit(cache=True, nogil=True)

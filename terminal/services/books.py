@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from numba import typed, types
 
 from terminal.core.bus import EventBus
 from terminal.core.topics import Kind, Topics
 from terminal.kernels.array_book import ArrayBook
+from terminal.kernels.book_runs import STORE_COLUMNS
 from terminal.model.ids import InstrumentId
 from terminal.model.market import BookDelta, BookSnapshot, Level, Quote
 from terminal.services.book_sync import BookSync, KrakenChecksumSync, SyncResult, policy_for
@@ -72,29 +72,34 @@ def text_books(sync: BookSync) -> tuple[ArrayBook, ...]:
 
 
 class BookStore:
-    """Every book's level array and head (see ArrayBook) in numba lists, by slot, for the
-    run kernel; and the updates that kernel applied per slot."""
+    """Where every book's arrays are, by slot, for the run kernel: per slot the address and
+    capacity of its level array and the address of its head (terminal.kernels.pointers).
+    Holds each addressed array, so none is freed while addressed; `follow` after a book
+    may have grown. And the updates the run kernel applied, per slot."""
 
     def __init__(self) -> None:
-        self.data = typed.List.empty_list(types.float64[:, ::1])
-        self.heads = typed.List.empty_list(types.int64[::1])
+        self.table: npt.NDArray[np.int64] = np.zeros((16, STORE_COLUMNS), dtype=np.int64)
         self.applied: npt.NDArray[np.int64] = np.zeros(16, dtype=np.int64)
-        self._held: list[npt.NDArray[np.float64]] = []  # what `data` holds, readable fast
+        self._held: list[tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]] = []
 
     def add(self, book: ArrayBook) -> int:
         slot = len(self._held)
-        self.data.append(book.data)
-        self.heads.append(book.head)
-        self._held.append(book.data)
         if slot == len(self.applied):
+            self.table = np.concatenate([self.table, np.zeros_like(self.table)])
             self.applied = np.concatenate([self.applied, np.zeros_like(self.applied)])
+        self._held.append((book.data, book.head))
+        self._write(slot, book)
         return slot
 
     def follow(self, slot: int, book: ArrayBook) -> None:
-        """After the book may have grown: hold its current level array."""
-        if self._held[slot] is not book.data:
-            self.data[slot] = book.data
-            self._held[slot] = book.data
+        """After the book may have grown: address its current level array."""
+        if self._held[slot][0] is not book.data:
+            self._held[slot] = (book.data, book.head)
+            self._write(slot, book)
+
+    def _write(self, slot: int, book: ArrayBook) -> None:
+        data = book.data
+        self.table[slot] = (data.ctypes.data, data.shape[1], book.head.ctypes.data)
 
 
 class BookManager:

@@ -9,7 +9,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 from weakref import WeakKeyDictionary
+
+import numpy as np
+import numpy.typing as npt
 
 from terminal.core.bus import EventBus
 from terminal.core.topics import Kind
@@ -20,7 +24,7 @@ from terminal.kernels.book_runs import (
     GROW,
     PUBLISH,
     TIME,
-    apply_run,
+    compiled_apply_run,
 )
 from terminal.model.book_run import (
     F_CHECKSUM,
@@ -48,6 +52,7 @@ MAX_PROBLEMS_KEPT = 1000
 QUALITY_CHECK_EVERY_NS = 1_000_000_000
 PROBLEMS_LOGGED = 20
 LATEST = 2**63 - 1
+_APPLY_RUN = compiled_apply_run()
 
 
 class MarketDataService:
@@ -170,14 +175,15 @@ class MarketDataService:
                 self._seen(iid)
         ctx.ready()
         books, store, fresh = self._books, self._books.store, self.quality.freshness
-        frames, values, levels = run.frames, run.prices_sizes, run.levels
+        frames, values, levels = _c(run.frames), _c(run.prices_sizes), _c(run.levels)
+        apply_run = _APPLY_RUN
         advance = self._advance_clock
         out = ctx.out
         out[1] = 0
         horizon = self.time_horizon()
         start = slow = told = 0
         while True:
-            why = apply_run(store.data, store.heads, store.applied, ctx.inst, ctx.tops,
+            why = apply_run(store.table, store.applied, ctx.inst, ctx.tops,
                             fresh.last_seen, fresh.usual_gap, frames, values, levels, start,
                             horizon, self._timed, GAP_WEIGHT, out)
             if why == DONE:
@@ -229,3 +235,8 @@ class MarketDataService:
             log.warning("bad input: %s", problem)
         elif self.problem_count == PROBLEMS_LOGGED + 1:
             log.warning("more bad input rows follow; the run summary counts them all")
+
+
+def _c(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The array, C-contiguous (the compiled entry point relies on it)."""
+    return array if array.flags.c_contiguous else np.ascontiguousarray(array)

@@ -138,6 +138,9 @@ def _read_snapshot(payload: bytes, parts: list[Any]
     part = parts[0]
     raw_asks = [level[:2] for level in part["as"]]
     raw_bids = [level[:2] for level in part["bs"]]
+    texts = raw_asks + raw_bids
+    for row in np.flatnonzero(np.isnan(values[:n_levels]).any(axis=1)).tolist():
+        values[row] = float(texts[row][0]), float(texts[row][1])  # beyond the fast path
     digits = info[:n_levels, L_MP:L_MV + 1].copy().view(np.float64)
     table = np.concatenate([values[:n_levels], digits], axis=1)
     table[table[:, 1] <= 0.0, 2:] = 0.0  # a level of size 0 is none: no text either

@@ -25,8 +25,10 @@ from numba import njit
 
 from terminal.kernels.book_runs import DIGIT_BITS
 from terminal.kernels.text_scan import (
+    decimal_digits,
     decimal_string,
     epoch_seconds_ns,
+    exact_value,
     expect,
     is_digit,
     iso27_ns,
@@ -122,15 +124,24 @@ def _product(buf: np.ndarray, start: int, stop: int, names: np.ndarray,
 
 @njit(cache=True, nogil=True)
 def _pair_level(buf: np.ndarray, i: int, end: int, levels_f: np.ndarray,
-                levels_i: np.ndarray, nl: int, is_bid: int) -> int:
-    """`"p","s"` at i into level row nl; the position after the size string, or -1."""
+                levels_i: np.ndarray, nl: int, is_bid: int, wide: bool = False) -> int:
+    """`"p","s"` at i into level row nl; the position after the size string, or -1.
+    `wide`: also a number the fast path cannot convert exactly (up to 18 digits), as NaN
+    (the caller converts those from their text)."""
     p0 = i + 1
-    i, price, mp = decimal_string(buf, i, end)
+    i, mp, frac = decimal_digits(buf, i, end)
     if i < 0 or buf[i] != COMMA:
         return -1
+    price = exact_value(mp, frac)
     s0 = i + 2
-    i, size, mv = decimal_string(buf, i + 1, end)
-    if i < 0 or not price > 0.0:
+    i, mv, frac = decimal_digits(buf, i + 1, end)
+    if i < 0:
+        return -1
+    size = exact_value(mv, frac)
+    if wide:
+        if mp == 0:
+            return -1
+    elif not price > 0.0 or size != size:
         return -1
     levels_f[nl, 0] = price
     levels_f[nl, 1] = size
@@ -279,7 +290,8 @@ def _binance(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: int,
 @njit(cache=True, nogil=True)
 def _kraken_side(buf: np.ndarray, i: int, end: int, levels_f: np.ndarray,
                  levels_i: np.ndarray, nl: int, is_bid: int, latest: float,
-                 latest_at: int, limit_ns: int) -> tuple[int, int, float, int]:
+                 latest_at: int, limit_ns: int, wide: bool = False
+                 ) -> tuple[int, int, float, int]:
     """`[["p","v","t"(,"r")],...]` at i: (position after `]`, nl, latest time, where the
     latest time's text starts), or (-1, ...)."""
     if buf[i] != LBRACKET:
@@ -290,7 +302,7 @@ def _kraken_side(buf: np.ndarray, i: int, end: int, levels_f: np.ndarray,
             return -2, nl, latest, latest_at
         if buf[i] != LBRACKET:
             return -1, nl, latest, latest_at
-        i = _pair_level(buf, i + 1, end, levels_f, levels_i, nl, is_bid)
+        i = _pair_level(buf, i + 1, end, levels_f, levels_i, nl, is_bid, wide)
         if i < 0 or buf[i] != COMMA:
             return -1, nl, latest, latest_at
         t0 = i + 1
@@ -472,7 +484,8 @@ def kraken_snapshot(buf: np.ndarray, levels_f: np.ndarray, levels_i: np.ndarray,
                     limit_ns: int) -> tuple[int, int, int]:
     """A Kraken book snapshot frame `[id,{"as":[...],"bs":[...]},"book-N","PAIR"]` read
     into level rows, asks first: (asks, levels, where the latest level time's text starts),
-    or (-1, 0, 0) when the frame is not exactly that (the decoder then reads it)."""
+    or (-1, 0, 0) when the frame is not exactly that (the decoder then reads it). A price
+    or volume the fast path cannot convert exactly is NaN: convert it from its text."""
     end = buf.shape[0]
     if end < 2 or buf[0] != LBRACKET:
         return -1, 0, 0
@@ -483,14 +496,14 @@ def kraken_snapshot(buf: np.ndarray, levels_f: np.ndarray, levels_i: np.ndarray,
     if i < 0:
         return -1, 0, 0
     i, n_asks, latest, latest_at = _kraken_side(buf, i, end, levels_f, levels_i, 0, 0, 0.0,
-                                                -1, limit_ns)
+                                                -1, limit_ns, True)
     if i < 0:
         return -1, 0, 0
     i = expect(buf, i, end, _KR_BIDS)
     if i < 0:
         return -1, 0, 0
     i, n_levels, latest, latest_at = _kraken_side(buf, i, end, levels_f, levels_i, n_asks, 1,
-                                                  latest, latest_at, limit_ns)
+                                                  latest, latest_at, limit_ns, True)
     if i < 0 or i + 1 >= end or buf[i] != RBRACE or buf[i + 1] != COMMA:
         return -1, 0, 0
     i = expect(buf, i + 2, end, _KR_BOOK)
