@@ -203,11 +203,40 @@ def top_of_book(book: np.ndarray, counts: np.ndarray, out: np.ndarray) -> None:
     _write_top(book, counts, out)
 
 
+@njit(cache=True, nogil=True)
+def _load_sorted(book: np.ndarray, counts: np.ndarray, side: int, levels: np.ndarray) -> bool:
+    """`load_side` for rows already strictly ordered by price (either way) with every size
+    > 0 (a venue's snapshot, usually): a copy, no sort. False (nothing changed) otherwise."""
+    n = levels.shape[0]
+    for r in range(n):
+        if not levels[r, 1] > 0.0 or levels[r, 0] != levels[r, 0]:
+            return False
+    rising = True
+    falling = True
+    for r in range(1, n):
+        if not levels[r, 0] > levels[r - 1, 0]:
+            rising = False
+        if not levels[r, 0] < levels[r - 1, 0]:
+            falling = False
+    if not (rising or falling):
+        return False
+    worst_first = rising if side == BID else falling  # bids ascending, asks descending
+    prow = 2 * side
+    for r in range(n):
+        src = r if worst_first else n - 1 - r
+        book[prow, r] = levels[src, 0]
+        book[prow + 1, r] = levels[src, 1]
+    counts[side] = n
+    return True
+
+
 @njit(types.void(_BOOK, _COUNTS, types.int64, _LEVELS), cache=True, nogil=True)
 def load_side(book: np.ndarray, counts: np.ndarray, side: int, levels: np.ndarray) -> None:
     """Replace one side with `levels` ((n, 2) price/size rows in any order; needs capacity n).
     Same outcome as setting them one by one: the last row for a price wins, sizes <= 0 and
     NaN prices leave no level."""
+    if _load_sorted(book, counts, side, levels):
+        return
     rows = np.empty(levels.shape[0], dtype=np.int64)
     m = 0
     for r in range(levels.shape[0]):

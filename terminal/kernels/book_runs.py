@@ -218,8 +218,9 @@ def _head_of(store: np.ndarray, slot: int) -> np.ndarray:
 def apply_run(store, applied, inst, tops, last_seen, usual_gap,  # type: ignore[no-untyped-def]
               frames, values, levels, start, horizon, timed, gap_weight, out):
     """Apply frames start: until a stop; out[0] = the frame it stopped at (len(frames)
-    when DONE), out[1] = the latest receive time applied (kept across calls). Returns the
-    reason (see the module doc)."""
+    when DONE), out[1] = the latest receive time applied (kept across calls), out[2] the
+    book's checksum (CHECKSUM) or whether the top moved (PUBLISH: then `tops` holds the
+    new top, to be published). Returns the reason (see the module doc)."""
     n = frames.shape[0]
     clock = out[1]
     digits = levels.view(np.float64)  # the digit integers as text-book sizes (see above)
@@ -332,10 +333,16 @@ def apply_run(store, applied, inst, tops, last_seen, usual_gap,  # type: ignore[
         if nb > 0 and na > 0 and bid >= ask:
             out[1] = clock
             return CROSSED
-        if inst[k, S_WATCHED] != 0 or not (
-                _same(bid, tops[k, 0]) and _same(bid_size, tops[k, 1])
-                and _same(ask, tops[k, 2]) and _same(ask_size, tops[k, 3])):
+        moved = not (_same(bid, tops[k, 0]) and _same(bid_size, tops[k, 1])
+                     and _same(ask, tops[k, 2]) and _same(ask_size, tops[k, 3]))
+        if moved or inst[k, S_WATCHED] != 0:
+            if moved:  # the caller publishes this top now
+                tops[k, 0] = bid
+                tops[k, 1] = bid_size
+                tops[k, 2] = ask
+                tops[k, 3] = ask_size
             out[1] = clock
+            out[2] = moved
             return PUBLISH
     out[0] = n
     out[1] = clock

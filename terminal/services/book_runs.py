@@ -56,6 +56,10 @@ class RunContext:
         self.tops: npt.NDArray[np.float64] = np.zeros((0, 4), dtype=np.float64)
         self.out = np.zeros(3, dtype=np.int64)
 
+    def versions_seen(self) -> bool:
+        """Nothing changed since the last rebuild (the common case after a publish)."""
+        return self._versions() == self._seen_versions
+
     def ready(self) -> None:
         """Take in instruments new to the source, and rebuild after any change elsewhere."""
         instruments = self.source.instruments

@@ -138,20 +138,23 @@ class BookManager:
         """Someone is told of every update of this book (not only top-of-book changes)."""
         return self._bus.has_handlers(tracked.book_topic)
 
-    def run_published(self, tracked: _Tracked, ts_event: int, ts_recv: int) -> None:
+    def run_published(self, tracked: _Tracked, top: list[float] | None, ts_event: int,
+                      ts_recv: int) -> None:
         """What `on_delta` does after an update applied by the run kernel left the book
-        usable with a new top (or a watched book): tell, and quote when the top moved."""
+        usable with a new top (or a watched book): tell, and quote when the top moved.
+        `top`: the new (bid, bid size, ask, ask size), NaN for an empty side; None when
+        the top is the one last published."""
         bus = self._bus
         bus.publish(tracked.book_topic, tracked.iid)
-        book = tracked.book
-        top = (book.best_bid(), book.best_ask())
-        if top != tracked.top:
-            tracked.top = top
-            bid, ask = top
+        if top is not None:
+            bid_price, bid_size, ask_price, ask_size = top
+            bid = (bid_price, bid_size) if bid_price == bid_price else None
+            ask = (ask_price, ask_size) if ask_price == ask_price else None
+            tracked.top = (bid, ask)
             if bid is not None and ask is not None:
                 bus.publish(tracked.quote_topic,
-                            Quote(tracked.iid, bid[0], bid[1], ask[0], ask[1], ts_event,
-                                  ts_recv))
+                            Quote(tracked.iid, bid_price, bid_size, ask_price, ask_size,
+                                  ts_event, ts_recv))
 
     def run_crossed(self, tracked: _Tracked, ts_event: int, ts_recv: int) -> None:
         """What `on_delta` does after an update applied by the run kernel crossed the book."""

@@ -188,7 +188,7 @@ class MarketDataService:
                             horizon, self._timed, GAP_WEIGHT, out)
             if why == DONE:
                 break
-            stop = int(out[0])
+            stop, clock, moved = out.tolist()
             row = frames[stop].tolist()
             ts = row[F_TS_RECV]
             start = stop
@@ -202,11 +202,15 @@ class MarketDataService:
                 books.run_grow(tracked, row[F_HI] - row[F_LO])
                 continue
             if advance is not None:
-                advance(max(int(out[1]), ts))
+                advance(max(clock, ts))
             if why == PUBLISH:
-                books.run_published(tracked, row[F_TS_EVENT], ts)
-                ctx.set_top(row[F_INST], tracked)
+                k = row[F_INST]
+                books.run_published(tracked, ctx.tops[k].tolist() if moved else None,
+                                    row[F_TS_EVENT], ts)
                 told += 1
+                if ctx.versions_seen():
+                    start = stop + 1
+                    continue
             elif why == CROSSED:
                 books.run_crossed(tracked, row[F_TS_EVENT], ts)
                 told += 1

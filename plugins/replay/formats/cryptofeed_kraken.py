@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -116,6 +117,9 @@ def _bulk_side(levels: list[Any], out: list[Level], raw: list[list[str]],
     return latest
 
 
+_PRICE_VOLUME = itemgetter(slice(0, 2))
+
+
 def _id_end(payload: bytes) -> int:
     """Where the object after a frame's leading `[channelID,` starts (0 when unsure)."""
     comma = payload.find(b",", 0, 24)
@@ -136,8 +140,8 @@ def _read_snapshot(payload: bytes, parts: list[Any]
     if n_asks < 0 or len(parts) != 1 or type(parts[0]) is not dict:
         return None
     part = parts[0]
-    raw_asks = [level[:2] for level in part["as"]]
-    raw_bids = [level[:2] for level in part["bs"]]
+    raw_asks = list(map(_PRICE_VOLUME, part["as"]))
+    raw_bids = list(map(_PRICE_VOLUME, part["bs"]))
     texts = raw_asks + raw_bids
     for row in np.flatnonzero(np.isnan(values[:n_levels]).any(axis=1)).tolist():
         values[row] = float(texts[row][0]), float(texts[row][1])  # beyond the fast path
