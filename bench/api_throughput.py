@@ -100,7 +100,7 @@ async def window_under_load(speed: float) -> dict[str, tuple[np.ndarray, dict[st
     """Loop lateness of the live window: quiet, then under each load (see LOADS)."""
     from local_api.settings import ApiSettings, Tier
     from terminal.app import Engine, EngineOptions
-    from terminal.ui.launch import settle_heap
+    from terminal.core.heap import settle_heap
     from terminal.ui.main_window import MainWindow
 
     roomy = {n: Tier(rate=1e9, burst=10**9) for n in ("read", "trade", "admin", "pairing")}

@@ -55,7 +55,7 @@ async def heartbeat(seconds: float) -> np.ndarray:
 
 async def live_window(speed: float) -> tuple[list[np.ndarray], int]:
     from terminal.app import Engine, EngineOptions
-    from terminal.ui.launch import settle_heap
+    from terminal.core.heap import settle_heap
     from terminal.ui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory() as tmp:

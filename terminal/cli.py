@@ -313,6 +313,7 @@ def _no_display_reason() -> str | None:
 async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
     from terminal.app import Engine
     from terminal.core.errors import TerminalError
+    from terminal.core.heap import settle_heap
     from terminal.run_options import engine_options
 
     options = engine_options(args, data_dir)
@@ -331,6 +332,7 @@ async def _headless(args: argparse.Namespace, data_dir: Path) -> int:
         print(f"error: {exc}", file=sys.stderr)
         await engine.stop()
         return 2
+    settle_heap()
     logging.getLogger("terminal").info(
         "running headless: data dir %s, database %s, broker %s, %s; Ctrl-C stops",
         data_dir, engine.db.url if engine.db else "-", options.broker,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import signal
 import sys
@@ -15,19 +14,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from terminal.app import Engine
 from terminal.core.errors import TerminalError
+from terminal.core.heap import settle_heap
 from terminal.run_options import engine_options
 from terminal.ui.main_window import MainWindow
 from terminal.ui.theme import THEMES
 
 log = logging.getLogger(__name__)
-
-
-def settle_heap() -> None:
-    """After start-up: collect once, then freeze what is alive (modules, plugins, history,
-    instruments) out of the collector's view. A full collection then scans only what the
-    session allocates since, instead of pausing the loop for tens of ms on the whole heap."""
-    gc.collect()
-    gc.freeze()
 
 
 async def run_window(engine: Engine, window: MainWindow, closed: asyncio.Event,
