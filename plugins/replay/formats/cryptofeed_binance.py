@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import orjson
 
+from plugins.replay.formats import frame_scan, level_columns
 from plugins.replay.formats.base import MarketEvent, ReadReport, ReplayEvent
 from plugins.replay.formats.common import (
     MAX_ID,
@@ -281,10 +283,16 @@ def read_http_snapshots(path: Path, report: ReadReport, decoder: BinanceDecoder,
                 if type(book) is not dict:
                     raise RowError(f"expected a JSON object, got {type_name(book)}")
                 bids, asks = book["bids"], book["asks"]
-                snapshot = BookSnapshot(decoder.iid(symbols[0], "symbol"),
-                                        _levels(bids, "bids"), _levels(asks, "asks"),
+                read = _read_depth(body)
+                if read is not None:
+                    bid_levels, ask_levels, columns = read
+                else:
+                    bid_levels, ask_levels, columns = (_levels(bids, "bids"),
+                                                       _levels(asks, "asks"), None)
+                snapshot = BookSnapshot(decoder.iid(symbols[0], "symbol"), bid_levels,
+                                        ask_levels,
                                         _id(book["lastUpdateId"], "lastUpdateId"), ts, ts,
-                                        {"b": bids, "a": asks})
+                                        {"b": bids, "a": asks}, columns=columns)
                 if not is_plain_text(body):
                     check_plain(bids, "bids")
                     check_plain(asks, "asks")
@@ -304,6 +312,20 @@ def read_http_snapshots(path: Path, report: ReadReport, decoder: BinanceDecoder,
             yield ts, snapshot
         if is_truncated(fh):
             report.add_problem(lineno + 1, TRUNCATED, source=source)
+
+
+def _read_depth(body: bytes
+                ) -> tuple[list[Level], list[Level], dict[str, Any]] | None:
+    """A REST depth answer's levels read by compiled code (frame_scan.binance_depth): bids,
+    asks and their columns; None when it is not of the exact layout read there."""
+    values, info = level_columns.scratch(len(body))
+    n_bids, n_levels = frame_scan.binance_depth(np.frombuffer(body, dtype=np.uint8), values,
+                                                info)
+    if n_bids < 0:
+        return None
+    bids, asks = level_columns.tables(values, info, n_bids, n_levels)
+    return (level_columns.level_list(bids), level_columns.level_list(asks),
+            {"b": bids, "a": asks})
 
 
 def snapshot_siblings(ws_path: Path) -> list[Path]:

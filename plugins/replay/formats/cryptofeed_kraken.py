@@ -34,10 +34,9 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import orjson
 
-from plugins.replay.formats import frame_scan
+from plugins.replay.formats import frame_scan, level_columns
 from plugins.replay.formats.base import MarketEvent
 from plugins.replay.formats.common import (
     RowError,
@@ -47,7 +46,6 @@ from plugins.replay.formats.common import (
     type_name,
 )
 from plugins.replay.formats.timeparse import MAX_NS, MAX_SECONDS, NS_PER_SECOND, epoch_to_ns
-from terminal.model.book_run import L_MP, L_MV, LEVEL_COLUMNS
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Aggressor, BookDelta, BookSnapshot, Level, Quote, Trade
 
@@ -132,30 +130,23 @@ def _read_snapshot(payload: bytes, parts: list[Any]
     """A snapshot frame read by compiled code (frame_scan.kraken_snapshot): asks, bids,
     their strings, the latest level time and the columns; None when it is not of the
     exact layout read there (then `_side` reads it, with all its checks)."""
-    buf = np.frombuffer(payload, dtype=np.uint8)
-    rows = len(payload) // 13 + 2  # a level takes at least 13 bytes: ["1","1","1"],
-    values = np.empty((rows, 2), dtype=np.float64)
-    info = np.empty((rows, LEVEL_COLUMNS), dtype=np.int64)
-    n_asks, n_levels, latest_at = frame_scan.kraken_snapshot(buf, values, info, MAX_NS)
+    values, info = level_columns.scratch(len(payload))
+    n_asks, n_levels, latest_at = frame_scan.kraken_snapshot(
+        np.frombuffer(payload, dtype=np.uint8), values, info, MAX_NS)
     if n_asks < 0 or len(parts) != 1 or type(parts[0]) is not dict:
         return None
     part = parts[0]
     raw_asks = list(map(_PRICE_VOLUME, part["as"]))
     raw_bids = list(map(_PRICE_VOLUME, part["bs"]))
-    texts = raw_asks + raw_bids
-    for row in np.flatnonzero(np.isnan(values[:n_levels]).any(axis=1)).tolist():
-        values[row] = float(texts[row][0]), float(texts[row][1])  # beyond the fast path
-    digits = info[:n_levels, L_MP:L_MV + 1].copy().view(np.float64)
-    table = np.concatenate([values[:n_levels], digits], axis=1)
-    table[table[:, 1] <= 0.0, 2:] = 0.0  # a level of size 0 is none: no text either
-    asks_table, bids_table = table[:n_asks], table[n_asks:]
+    inexact = np.flatnonzero(np.isnan(values[:n_levels]).any(axis=1)).tolist()
+    if inexact:
+        texts = raw_asks + raw_bids
+        for row in inexact:  # beyond the exact fast path: from the text
+            values[row] = float(texts[row][0]), float(texts[row][1])
+    asks_table, bids_table = level_columns.tables(values, info, n_asks, n_levels)
     stamp = payload[latest_at:payload.index(b'"', latest_at)].decode("ascii")
-    return (_level_list(asks_table), _level_list(bids_table), raw_asks, raw_bids,
-            (float(stamp), stamp), {"a": asks_table, "b": bids_table})
-
-
-def _level_list(table: npt.NDArray[np.float64]) -> list[Level]:
-    return list(zip(table[:, 0].tolist(), table[:, 1].tolist(), strict=True))
+    return (level_columns.level_list(asks_table), level_columns.level_list(bids_table),
+            raw_asks, raw_bids, (float(stamp), stamp), {"a": asks_table, "b": bids_table})
 
 
 def _check_levels(raw: list[list[str]], levels: list[Level], field: str) -> None:

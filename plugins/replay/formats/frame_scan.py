@@ -520,3 +520,43 @@ def kraken_snapshot(buf: np.ndarray, levels_f: np.ndarray, levels_i: np.ndarray,
         if buf[k] != NEWLINE and buf[k] != 13 and buf[k] != SPACE:
             return -1, 0, 0
     return n_asks, n_levels, latest_at
+
+
+_BN_DEPTH = literal('{"lastUpdateId":')
+_BN_DEPTH_BIDS = literal(',"bids":[')
+_BN_DEPTH_ASKS = literal('],"asks":[')
+_BN_DEPTH_TAIL = literal(']}')
+
+
+@njit(cache=True, nogil=True)
+def binance_depth(buf: np.ndarray, levels_f: np.ndarray, levels_i: np.ndarray
+                  ) -> tuple[int, int]:
+    """A Binance REST depth answer `{"lastUpdateId":n,"bids":[["p","q"],...],"asks":[...]}`
+    read into level rows, bids first: (bids, levels), or (-1, 0) when it is not exactly
+    that (the reader then parses it its own way)."""
+    end = buf.shape[0]
+    i = expect(buf, 0, end, _BN_DEPTH)
+    if i < 0:
+        return -1, 0
+    i, _ = json_uint(buf, i, end)
+    if i < 0:
+        return -1, 0
+    i = expect(buf, i, end, _BN_DEPTH_BIDS)
+    if i < 0:
+        return -1, 0
+    i, n_bids = _binance_levels(buf, i, end, levels_f, levels_i, 0, 1)
+    if i < 0:
+        return -1, 0
+    i = expect(buf, i, end, _BN_DEPTH_ASKS)
+    if i < 0:
+        return -1, 0
+    i, n_levels = _binance_levels(buf, i, end, levels_f, levels_i, n_bids, 0)
+    if i < 0:
+        return -1, 0
+    i = expect(buf, i, end, _BN_DEPTH_TAIL)
+    if i < 0:
+        return -1, 0
+    for k in range(i, end):  # only the line's end may follow
+        if buf[k] != NEWLINE and buf[k] != 13 and buf[k] != SPACE:
+            return -1, 0
+    return n_bids, n_levels

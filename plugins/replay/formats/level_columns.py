@@ -1,0 +1,34 @@
+"""Book snapshot levels read by compiled code (frame_scan), as the columns BookSnapshot
+carries and the level lists it holds."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from terminal.model.book_run import L_MP, L_MV, LEVEL_COLUMNS
+from terminal.model.market import Level
+
+F64Table = npt.NDArray[np.float64]
+BYTES_PER_LEVEL = 13  # no level takes fewer bytes of JSON text: ["1","1"],
+
+
+def scratch(text_bytes: int) -> tuple[F64Table, npt.NDArray[np.int64]]:
+    """Level rows for every level a text of that many bytes can hold."""
+    rows = text_bytes // BYTES_PER_LEVEL + 2
+    return (np.empty((rows, 2), dtype=np.float64),
+            np.empty((rows, LEVEL_COLUMNS), dtype=np.int64))
+
+
+def tables(values: F64Table, info: npt.NDArray[np.int64], split: int,
+           n_levels: int) -> tuple[F64Table, F64Table]:
+    """Rows [0, split) and [split, n_levels) as (n, 4) tables of price, size and the digit
+    integers of their texts as text-book sizes (0.0 for a level of size 0: it is none)."""
+    digits = info[:n_levels, L_MP:L_MV + 1].copy().view(np.float64)
+    table = np.concatenate([values[:n_levels], digits], axis=1)
+    table[table[:, 1] <= 0.0, 2:] = 0.0
+    return table[:split], table[split:]
+
+
+def level_list(table: F64Table) -> list[Level]:
+    return list(zip(table[:, 0].tolist(), table[:, 1].tolist(), strict=True))
