@@ -80,6 +80,7 @@ class MarketDataService:
         self._horizon = horizon
         self._advance_clock = advance_clock
         self._timed = -1  # the time of the last on_time
+        self._horizon_at: int | None = None
         self._contexts: WeakKeyDictionary[RunSource, RunContext] = WeakKeyDictionary()
         bus.subscribe_kind(Kind.QUOTE, self._remember_quote)
         bus.subscribe_kind(Kind.BOOK_STATUS, self._book_status)
@@ -93,11 +94,16 @@ class MarketDataService:
 
     def on_time(self, ts_ns: int) -> None:
         self._timed = ts_ns
+        if ts_ns < self.time_horizon():  # nothing is due: only the clock moves
+            if self._advance_clock is not None:
+                self._advance_clock(ts_ns)
+            return
         if self._on_time is not None:
             self._on_time(ts_ns)
         if ts_ns >= self._next_quality_check:
             self._next_quality_check = ts_ns + QUALITY_CHECK_EVERY_NS
             self.quality.on_time(ts_ns)
+        self._horizon_at = None
 
     def on_instrument(self, instrument: Instrument) -> None:
         self.events["instrument"] += 1
@@ -126,6 +132,7 @@ class MarketDataService:
         self.last_trade[trade.instrument_id] = trade
         self._bus.emit(Kind.TRADE, str(trade.instrument_id), trade)
         self._aggregator.on_trade(trade)
+        self._horizon_at = None  # a new forming bar may close before it
 
     def on_bar(self, bar: Bar) -> None:
         self.events["bar"] += 1
@@ -155,10 +162,14 @@ class MarketDataService:
         self._books.on_delta(delta)
 
     def time_horizon(self) -> int:
-        """The earliest market time at which on_time acts (see __init__)."""
-        if self._horizon is None:
-            return 0
-        return min(self._horizon(), self._next_quality_check, LATEST)
+        """The earliest market time at which on_time acts (see __init__); kept until on_time
+        acts or a trade may start a bar."""
+        horizon = self._horizon_at
+        if horizon is None:
+            if self._horizon is None:
+                return 0
+            horizon = self._horizon_at = min(self._horizon(), self._next_quality_check, LATEST)
+        return horizon
 
     def on_book_run(self, run: BookDeltaRun) -> None:
         """Every update of the run, as `on_time` + `on_book_delta` for each would (see
