@@ -16,10 +16,10 @@ from plugins.replay.formats.base import ReadReport, ReplayEvent
 from plugins.replay.formats.cryptofeed_binance import snapshot_siblings
 from plugins.replay.formats.cryptofeed_ref import read_instrument_file
 from terminal.core.errors import DataError
-from terminal.model.book_run import BookDeltaRun
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument
 from terminal.model.market import Bar, BookDelta, BookSnapshot, Quote, Trade
+from terminal.model.market_run import MarketRun
 from terminal.plugin_host.base import DataClient, InputProblem, MarketDataSink, PluginContext
 
 log = logging.getLogger(__name__)
@@ -69,9 +69,9 @@ class ReplayDataClient(DataClient):
             BookSnapshot: sink.on_book_snapshot,
             Instrument: sink.on_instrument,
         }
-        on_run = getattr(sink, "on_book_run", None)
+        on_run = getattr(sink, "on_market_run", None)
         if on_run is not None:
-            table[BookDeltaRun] = on_run
+            table[MarketRun] = on_run
         return table
 
     def _runs_wanted(self, sink: MarketDataSink) -> bool:
@@ -79,7 +79,7 @@ class ReplayDataClient(DataClient):
         merged event by event), into a sink that takes runs (see MarketDataService)."""
         playing = [p for p in self._config.paths if p.resolve() not in self._merged()]
         return (self._config.speed == "max" and self._config.scan and len(playing) == 1
-                and hasattr(sink, "on_book_run"))
+                and hasattr(sink, "on_market_run"))
 
     def _merged(self) -> set[Path]:
         return {http.resolve() for path in self._config.paths
@@ -111,7 +111,7 @@ class ReplayDataClient(DataClient):
                     await asyncio.sleep(0)
 
     def _open_all(self, runs: bool = False
-                  ) -> list[Iterator[tuple[int, ReplayEvent | BookDeltaRun]]]:
+                  ) -> list[Iterator[tuple[int, ReplayEvent | MarketRun]]]:
         iid = InstrumentId.parse(self._config.instrument) if self._config.instrument else None
         streams = []
         merged_by_captures = self._merged()
@@ -135,7 +135,7 @@ class ReplayDataClient(DataClient):
         table = self._dispatch_table(sink)
         await self._announce_instruments(sink)
         streams = self._open_all(self._runs_wanted(sink))
-        merged: Iterator[tuple[int, ReplayEvent | BookDeltaRun]] = (
+        merged: Iterator[tuple[int, ReplayEvent | MarketRun]] = (
             streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda e: e[0]))
         speed = self._config.speed
         on_time = sink.on_time
@@ -183,7 +183,7 @@ class ReplayDataClient(DataClient):
         finally:
             self._finish(count)
 
-    async def _run_max(self, merged: Iterator[tuple[int, ReplayEvent | BookDeltaRun]],
+    async def _run_max(self, merged: Iterator[tuple[int, ReplayEvent | MarketRun]],
                        table: dict[type, Callable[[Any], None]],
                        on_time: Callable[[int], None]) -> None:
         """`run` at --speed max: no pacing, a loop turn every YIELD_EVERY events (a run of
@@ -210,7 +210,7 @@ class ReplayDataClient(DataClient):
                         table[kind](event)
                     except Exception as exc:  # one event must not end the replay
                         self._handler_failed(ts, event, exc)
-                    if kind is BookDeltaRun:
+                    if kind is MarketRun:
                         clock_ts = event.last_ts  # type: ignore[union-attr]
                         count += len(event)  # type: ignore[arg-type]
                     else:
@@ -241,7 +241,7 @@ class ReplayDataClient(DataClient):
                 sink.on_input_problem(InputProblem(
                     report.source, 0, f"{hidden} more bad rows not listed"))
 
-    def _handler_failed(self, ts: int, event: ReplayEvent | BookDeltaRun,
+    def _handler_failed(self, ts: int, event: ReplayEvent | MarketRun,
                         exc: Exception) -> None:
         self.handler_failures += 1
         if self.handler_failures <= MAX_HANDLER_ERRORS_KEPT:

@@ -3,11 +3,15 @@
 The kernel does, frame by frame and in order, what the Python book path does for an
 ordinary update of a usable book (terminal.services.books / book_sync `step`): the
 quality check of the levels and the feed's freshness, the venue's sequencing rule, the
-levels, the book's sequence / event time / update count, and the top of book. It stops at
-the first frame that needs more than that, and says why:
+levels, the book's sequence / event time / update count, and the top of book. For a quote
+frame it does what MarketDataService.on_quote does for an ordinary quote of an instrument
+whose book is usable (checked, its order and freshness noted, not published: the book is
+the better source). It stops at the first frame that needs more than that, and says why:
 
 - SLOW: frame j is not applied; it goes the Python way (a book that is not usable, a gap
-  or a stale sequence, a bad level, a venue rule the kernel does not keep).
+  or a stale sequence, a bad level, a venue rule the kernel does not keep; a quote that is
+  bad, crossed, locked, out of order, or for a book that is not usable, so it is
+  published).
 - TIME: frame j is not applied; market time reached `horizon`, so time-driven work (bars
   closing, risk looks, quality checks) runs first.
 - GROW: frame j is not applied; a side might not have room for its levels.
@@ -45,23 +49,25 @@ from numba import njit, types
 from terminal.kernels.array_book import HEAD_SIZE
 from terminal.kernels.book import ASK, BID, _set
 from terminal.kernels.pointers import f64_matrix, i64_vector
-from terminal.model.book_run import (
+from terminal.model.market_run import (
     F_CHECKSUM,
     F_FIRST,
     F_HI,
     F_INST,
+    F_KIND,
     F_LO,
     F_SEQ,
     F_TS_EVENT,
     F_TS_RECV,
+    QUOTE_FRAME,
 )
 
 DONE, SLOW, TIME, GROW, PUBLISH, CROSSED, CHECKSUM = range(7)
 # inst columns: book slot, policy, may apply, watched, quality slot; Kraken: the text
 # books' slots, the subscribed depth, the cached checksum (-1: none), checksums verified
 S_SLOT, S_POLICY, S_FAST, S_WATCHED, S_QSLOT, S_TEXT_P, S_TEXT_V, S_DEPTH, S_CRC, \
-    S_VERIFIED = range(10)
-INST_COLUMNS = 10
+    S_VERIFIED, S_USABLE = range(11)
+INST_COLUMNS = 11
 # policies
 GENERIC, BINANCE_SPOT, KRAKEN = 0, 1, 2
 CHECKSUM_LEVELS = 10
@@ -197,8 +203,8 @@ _I64_2D = types.int64[:, ::1]
 _F64 = types.float64[::1]
 _F64_2D = types.float64[:, ::1]
 _SIGNATURE = types.int64(
-    _I64_2D, _I64, _I64_2D, _F64_2D, _I64, _F64, _I64_2D, _F64_2D, _I64_2D, types.int64,
-    types.int64, types.int64, types.float64, _I64)
+    _I64_2D, _I64, _I64_2D, _F64_2D, _I64, _F64, _I64, _I64_2D, _F64_2D, _I64_2D,
+    types.int64, types.int64, types.int64, types.float64, _I64)
 # store columns
 ST_DATA, ST_CAPACITY, ST_HEAD = range(3)
 STORE_COLUMNS = 3
@@ -214,13 +220,38 @@ def _head_of(store: np.ndarray, slot: int) -> np.ndarray:
     return i64_vector(store[slot, ST_HEAD], HEAD_SIZE)  # type: ignore[no-any-return]
 
 
+@njit(cache=True, nogil=True)
+def _quote(inst: np.ndarray, k: int, values: np.ndarray, lo: int, ts_event: int,
+           last_seen: np.ndarray, usual_gap: np.ndarray, last_quote: np.ndarray,
+           gap_weight: float) -> bool:
+    """A quote of an instrument whose book is usable, as on_quote takes it (its quality
+    check written out): True when it is only noted, False when the Python path must see
+    it (a quality finding, or a book that is not usable: the quote is then published)."""
+    if inst[k, S_USABLE] == 0:
+        return False
+    bid = values[lo, 0]
+    bid_size = values[lo, 1]
+    ask = values[lo + 1, 0]
+    ask_size = values[lo + 1, 1]
+    if not (0.0 < bid < _INF) or not (0.0 < ask < _INF) or bid_size < 0.0 \
+            or ask_size < 0.0 or bid >= ask:
+        return False
+    qslot = inst[k, S_QSLOT]
+    if ts_event < last_quote[qslot]:
+        return False
+    last_quote[qslot] = ts_event
+    _freshness(last_seen, usual_gap, qslot, ts_event, gap_weight)
+    return True
+
+
 @njit(_SIGNATURE, cache=True, nogil=True)
 def apply_run(store, applied, inst, tops, last_seen, usual_gap,  # type: ignore[no-untyped-def]
-              frames, values, levels, start, horizon, timed, gap_weight, out):
+              last_quote, frames, values, levels, start, horizon, timed, gap_weight, out):
     """Apply frames start: until a stop; out[0] = the frame it stopped at (len(frames)
     when DONE), out[1] = the latest receive time applied (kept across calls), out[2] the
     book's checksum (CHECKSUM) or whether the top moved (PUBLISH: then `tops` holds the
-    new top, to be published). Returns the reason (see the module doc)."""
+    new top, to be published), out[3] counts the quotes taken (kept across calls).
+    Returns the reason (see the module doc)."""
     n = frames.shape[0]
     clock = out[1]
     digits = levels.view(np.float64)  # the digit integers as text-book sizes (see above)
@@ -231,6 +262,15 @@ def apply_run(store, applied, inst, tops, last_seen, usual_gap,  # type: ignore[
         if ts >= horizon and ts != timed:
             out[1] = clock
             return TIME
+        if frames[j, F_KIND] == QUOTE_FRAME:
+            if not _quote(inst, k, values, frames[j, F_LO], frames[j, F_TS_EVENT], last_seen,
+                          usual_gap, last_quote, gap_weight):
+                out[1] = clock
+                return SLOW
+            out[3] += 1
+            if ts > clock:
+                clock = ts
+            continue
         if inst[k, S_FAST] == 0:
             out[1] = clock
             return SLOW
@@ -353,7 +393,7 @@ def compiled_apply_run() -> Callable[..., int]:
     """`apply_run`'s compiled entry point: a call skips the dispatcher's typing (about
     1.2 µs of 2.5). Only for arguments of exactly the signature's types, C-contiguous
     (the entry point does not check them): the BookManager's store, a RunContext's
-    arrays, the quality freshness arrays and a BookDeltaRun's columns are."""
+    arrays, the quality freshness arrays and a MarketRun's columns are."""
     kernel: Any = apply_run
     try:
         return cast(Callable[..., int], kernel.overloads[kernel.signatures[0]].entry_point)

@@ -28,11 +28,12 @@ from terminal.kernels.book_runs import (
     S_SLOT,
     S_TEXT_P,
     S_TEXT_V,
+    S_USABLE,
     S_VERIFIED,
     S_WATCHED,
 )
-from terminal.model.book_run import RunSource
 from terminal.model.ids import InstrumentId
+from terminal.model.market_run import RunSource
 from terminal.services.book_sync import KrakenChecksumSync
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class RunContext:
         self._kraken: list[int] = []  # instruments whose sync keeps checksum state
         self.inst: npt.NDArray[np.int64] = np.zeros((0, INST_COLUMNS), dtype=np.int64)
         self.tops: npt.NDArray[np.float64] = np.zeros((0, 4), dtype=np.float64)
-        self.out = np.zeros(3, dtype=np.int64)
+        self.out = np.zeros(4, dtype=np.int64)
 
     def versions_seen(self) -> bool:
         """Nothing changed since the last rebuild (the common case after a publish)."""
@@ -93,8 +94,9 @@ class RunContext:
                 inst[k, S_DEPTH] = sync.depth
                 inst[k, S_CRC] = NO_CRC
             inst[k, S_POLICY] = -1 if policy is None else policy
-            inst[k, S_FAST] = int(policy is not None and tracked.sync.run_ready()
-                                  and not quality.is_quiet(tracked.iid))
+            quiet = quality.is_quiet(tracked.iid)
+            inst[k, S_FAST] = int(policy is not None and sync.run_ready() and not quiet)
+            inst[k, S_USABLE] = int(sync.synced and not quiet)
             inst[k, S_WATCHED] = int(manager.is_watched(tracked))
             inst[k, S_QSLOT] = quality.freshness.slot(tracked.iid)
             self.set_top(k, tracked)

@@ -1,4 +1,5 @@
-"""When each instrument's feed was last seen and its usual gap, in arrays.
+"""When each instrument's feed was last seen and its usual gap, and the time of its last
+quote, in arrays.
 
 The quality monitor updates these for every event it checks, and the compiled run path
 (terminal.kernels.book_runs) for every book update it applies, so both keep one state.
@@ -23,12 +24,15 @@ class Freshness:
         self._keys: list[object] = []
         self.last_seen: npt.NDArray[np.int64] = np.full(capacity, NEVER, dtype=np.int64)
         self.usual_gap: npt.NDArray[np.float64] = np.full(capacity, np.nan, dtype=np.float64)
+        # the event time of the latest quote in order (0: none yet), for the order check
+        self.last_quote: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
         self._bind()
 
     def _bind(self) -> None:
         # memoryviews read and write single cells as Python ints/floats, fast
         self._last: Any = self.last_seen.data
         self._gap: Any = self.usual_gap.data
+        self.quote_times: Any = self.last_quote.data
 
     def slot(self, key: object) -> int:
         slot = self._slots.get(key)
@@ -40,6 +44,8 @@ class Freshness:
                     [self.last_seen, np.full(slot, NEVER, dtype=np.int64)])
                 self.usual_gap = np.concatenate(
                     [self.usual_gap, np.full(slot, np.nan, dtype=np.float64)])
+                self.last_quote = np.concatenate(
+                    [self.last_quote, np.zeros(slot, dtype=np.int64)])
                 self._bind()
         return slot
 

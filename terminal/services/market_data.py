@@ -26,19 +26,19 @@ from terminal.kernels.book_runs import (
     TIME,
     compiled_apply_run,
 )
-from terminal.model.book_run import (
+from terminal.model.ids import InstrumentId
+from terminal.model.instrument import Instrument, generic_instrument
+from terminal.model.market import Bar, BookDelta, BookSnapshot, Quote, Trade
+from terminal.model.market_run import (
     F_CHECKSUM,
     F_HI,
     F_INST,
     F_LO,
     F_TS_EVENT,
     F_TS_RECV,
-    BookDeltaRun,
+    MarketRun,
     RunSource,
 )
-from terminal.model.ids import InstrumentId
-from terminal.model.instrument import Instrument, generic_instrument
-from terminal.model.market import Bar, BookDelta, BookSnapshot, Quote, Trade
 from terminal.plugin_host.base import InputProblem
 from terminal.services.bars import BarBuilder
 from terminal.services.book_runs import RunContext
@@ -171,7 +171,7 @@ class MarketDataService:
             horizon = self._horizon_at = min(self._horizon(), self._next_quality_check, LATEST)
         return horizon
 
-    def on_book_run(self, run: BookDeltaRun) -> None:
+    def on_market_run(self, run: MarketRun) -> None:
         """Every update of the run, as `on_time` + `on_book_delta` for each would (see
         terminal.kernels.book_runs): the compiled kernel applies the ordinary ones, and
         stops for everything the Python path must do."""
@@ -190,16 +190,16 @@ class MarketDataService:
         apply_run = _APPLY_RUN
         advance = self._advance_clock
         out = ctx.out
-        out[1] = 0
+        out[1] = out[3] = 0
         horizon = self.time_horizon()
-        start = slow = told = 0
+        start = slow_deltas = slow_quotes = told = 0
         while True:
             why = apply_run(store.table, store.applied, ctx.inst, ctx.tops,
-                            fresh.last_seen, fresh.usual_gap, frames, values, levels, start,
-                            horizon, self._timed, GAP_WEIGHT, out)
+                            fresh.last_seen, fresh.usual_gap, fresh.last_quote, frames, values,
+                            levels, start, horizon, self._timed, GAP_WEIGHT, out)
             if why == DONE:
                 break
-            stop, clock, moved = out.tolist()
+            stop, clock, moved, _ = out.tolist()
             row = frames[stop].tolist()
             ts = row[F_TS_RECV]
             start = stop
@@ -230,16 +230,25 @@ class MarketDataService:
                                           row[F_TS_EVENT], ts)
                 told += 1
             else:  # SLOW: the Python path, which counts it
-                slow += 1
                 ctx.settle()
-                self.on_book_delta(run.delta(stop))
+                event = run.event(stop)
+                if type(event) is Quote:
+                    slow_quotes += 1
+                    self.on_quote(event)
+                else:
+                    slow_deltas += 1
+                    self.on_book_delta(event)  # type: ignore[arg-type]
             ctx.ready()
             start = stop + 1
         ctx.settle()
         if advance is not None and out[1]:
             advance(int(out[1]))
-        applied = len(run) - slow
-        self.events["book_delta"] += applied
+        quotes = int(out[3])
+        applied = len(run) - quotes - slow_quotes - slow_deltas
+        if applied:
+            self.events["book_delta"] += applied
+        if quotes:
+            self.events["quote"] += quotes
         books.note_silent_updates(applied - told)
 
     def on_input_problem(self, problem: InputProblem) -> None:

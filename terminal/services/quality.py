@@ -125,7 +125,16 @@ class QualityMonitor:
             return False
         if bid == ask:
             self.report(iid, "locked_quote", f"bid = ask = {bid}", quote.ts_recv)
-        self._order(iid, "quote", quote.ts_event)
+        # _order for quotes, whose last time lives beside the freshness (the run path
+        # notes quotes too)
+        ts, fresh = quote.ts_event, self.freshness
+        slot = fresh.slot(iid)
+        last = fresh.quote_times[slot]
+        if ts < last:
+            self.report(iid, "out_of_order", f"quote at {ts} after {last}", ts)
+        else:
+            fresh.quote_times[slot] = ts
+        self._seen(iid, ts)
         return True
 
     def check_bar(self, bar: Bar) -> bool:

@@ -25,8 +25,8 @@ from plugins.replay.formats.ticks_headerless import HistDataTicks, KrakenTradesC
 from plugins.replay.formats.ticks_json import CcxtTradesJson
 from plugins.replay.formats.ttrec import TtrecFormat
 from terminal.core.errors import DataError
-from terminal.model.book_run import BookDeltaRun
 from terminal.model.ids import InstrumentId
+from terminal.model.market_run import MarketRun
 
 __all__ = ["FORMATS", "ReadReport", "RecordedFormat", "ReplayEvent", "detect_format",
            "open_recording"]
@@ -76,7 +76,7 @@ def detect_format(path: Path) -> RecordedFormat:
 
 def open_recording(path: Path, format_name: str | None = None,
                    instrument_id: InstrumentId | None = None, *, runs: bool = False
-                   ) -> tuple[Iterator[tuple[int, ReplayEvent | BookDeltaRun]], ReadReport]:
+                   ) -> tuple[Iterator[tuple[int, ReplayEvent | MarketRun]], ReadReport]:
     """(events, report) for one file. Events are read lazily; the report fills as they are.
 
     Raises DataError naming the file when it is missing, unrecognised, or `format_name` is
@@ -84,7 +84,7 @@ def open_recording(path: Path, format_name: str | None = None,
     corrupt gzip) surface as DataError from the iterator; single bad rows never raise, and
     a truncated gzip file is a problem in the report, after the rows read before the cut.
 
-    `runs`: formats that can (the websocket captures) deliver book updates as BookDeltaRuns.
+    `runs`: formats that can (the websocket captures) deliver book updates as MarketRuns.
     """
     if format_name is not None:
         fmt = FORMATS.get(format_name)

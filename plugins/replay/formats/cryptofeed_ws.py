@@ -33,10 +33,10 @@ from plugins.replay.formats.cryptofeed_coinbase import CoinbaseDecoder
 from plugins.replay.formats.cryptofeed_kraken import KrakenDecoder
 from plugins.replay.formats.scanned_ws import scanned_events
 from terminal.core.errors import DataError
-from terminal.model.book_run import BookDeltaRun
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import generic_instrument
 from terminal.model.market import BookSnapshot
+from terminal.model.market_run import MarketRun
 
 _HEADER = re.compile(r"\s*(wss?://\S+) <-> \d+(\.\d+)?\s*$", re.ASCII)
 
@@ -71,13 +71,13 @@ class CryptofeedWs:
         return self._events(path, report, False)  # type: ignore[return-value]  # no runs
 
     def read_runs(self, path: Path, report: ReadReport
-                  ) -> Iterator[tuple[int, ReplayEvent | BookDeltaRun]]:
-        """`read`, with the venue's ordinary book updates as BookDeltaRuns (read by compiled
+                  ) -> Iterator[tuple[int, ReplayEvent | MarketRun]]:
+        """`read`, with the venue's ordinary book updates as MarketRuns (read by compiled
         code, see frame_scan) instead of one BookDelta per frame."""
         return self._events(path, report, True)
 
     def _events(self, path: Path, report: ReadReport, runs: bool
-                ) -> Iterator[tuple[int, ReplayEvent | BookDeltaRun]]:
+                ) -> Iterator[tuple[int, ReplayEvent | MarketRun]]:
         # announcing instruments inline (not through common.announce), and turning read
         # failures into DataError here (not in formats._guard), each save a generator hop
         # per event on the hottest path of the replay

@@ -13,7 +13,8 @@ Layouts read (no whitespace, keys in this order):
 - Coinbase: `{"type":"l2update","product_id":"P","changes":[["buy"|"sell","p","s"],...],
   "time":"YYYY-MM-DDTHH:MM:SS.ffffffZ"}`
 - Binance: `{"stream":"s@depth...","data":{"e":"depthUpdate","E":ms,"s":"S","U":n,"u":n,
-  "b":[["p","q"],...],"a":[["p","q"],...]}}`
+  "b":[["p","q"],...],"a":[["p","q"],...]}}`, and the spot bookTicker (a quote frame)
+  `{"stream":"s@bookTicker","data":{"u":n,"s":"S","b":"p","B":"q","a":"p","A":"q"}}`
 - Kraken: `[id,{"a"|"b":[["p","v","t"(,"r")],...](,"b":[...])(,"c":"crc")}(,{...}),
   "book-N","PAIR"]`, one or two objects; the checksum must be present.
 """
@@ -35,11 +36,13 @@ from terminal.kernels.text_scan import (
     json_uint,
     literal,
 )
-from terminal.model.book_run import (
+from terminal.model.market_run import (
+    BOOK_FRAME,
     F_CHECKSUM,
     F_FIRST,
     F_HI,
     F_INST,
+    F_KIND,
     F_LINE,
     F_LO,
     F_SEQ,
@@ -53,6 +56,7 @@ from terminal.model.book_run import (
     L_S0,
     L_S1,
     NO_CHECKSUM,
+    QUOTE_FRAME,
 )
 
 COINBASE, BINANCE, KRAKEN = 0, 1, 2
@@ -70,7 +74,14 @@ _CB_BUY = literal('["buy",')
 _CB_SELL = literal('["sell",')
 _CB_TIME = literal('],"time":"')
 _BN_HEAD = literal('{"stream":"')
-_BN_DATA = literal(',"data":{"e":"depthUpdate","E":')
+_BN_DATA = literal(',"data":{')
+_BN_DEPTH_UPDATE = literal('"e":"depthUpdate","E":')
+_BN_TICKER = literal('"u":')
+_BN_TICKER_BID = literal(',"b":')
+_BN_TICKER_BID_SIZE = literal(',"B":')
+_BN_TICKER_ASK = literal(',"a":')
+_BN_TICKER_ASK_SIZE = literal(',"A":')
+_BN_TICKER_TAIL = literal('}}')
 _BN_SYMBOL = literal(',"s":"')
 _BN_FIRST = literal(',"U":')
 _BN_LAST = literal(',"u":')
@@ -203,6 +214,7 @@ def _coinbase(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: int,
     frames[nf, F_SEQ] = 0
     frames[nf, F_TS_EVENT] = ts_event
     frames[nf, F_CHECKSUM] = NO_CHECKSUM
+    frames[nf, F_KIND] = BOOK_FRAME
     return nl, name0, name1
 
 
@@ -230,8 +242,61 @@ def _binance_levels(buf: np.ndarray, i: int, end: int, levels_f: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
+def _ticker_value(buf: np.ndarray, i: int, end: int, key: np.ndarray, levels_f: np.ndarray,
+                  row: int, column: int) -> int:
+    i = expect(buf, i, end, key)
+    if i < 0:
+        return -1
+    i, value, _ = decimal_string(buf, i, end)
+    if i < 0:
+        return -1
+    levels_f[row, column] = value
+    return i
+
+
+@njit(cache=True, nogil=True)
+def _binance_ticker(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: int,
+                    levels_f: np.ndarray, levels_i: np.ndarray, nl: int, ts: int
+                    ) -> tuple[int, int, int]:
+    """The body of a spot bookTicker after `"u":`: its bid and ask as two level rows."""
+    if nl + 2 > levels_f.shape[0]:
+        return -2, 0, 0
+    i, _ = json_uint(buf, i, end)
+    if i < 0:
+        return -1, 0, 0
+    i = expect(buf, i, end, _BN_SYMBOL)
+    if i < 0:
+        return -1, 0, 0
+    name0 = i
+    name1 = _name(buf, i, end, BINANCE)
+    if name1 < 0:
+        return -1, 0, 0
+    i = _ticker_value(buf, name1 + 1, end, _BN_TICKER_BID, levels_f, nl, 0)
+    if i >= 0:
+        i = _ticker_value(buf, i, end, _BN_TICKER_BID_SIZE, levels_f, nl, 1)
+    if i >= 0:
+        i = _ticker_value(buf, i, end, _BN_TICKER_ASK, levels_f, nl + 1, 0)
+    if i >= 0:
+        i = _ticker_value(buf, i, end, _BN_TICKER_ASK_SIZE, levels_f, nl + 1, 1)
+    if i < 0:
+        return -1, 0, 0
+    i = expect(buf, i, end, _BN_TICKER_TAIL)
+    if i < 0 or i >= end or buf[i] != NEWLINE:
+        return -1, 0, 0
+    for row in (nl, nl + 1):
+        levels_i[row, :] = 0
+    levels_i[nl, L_BID] = 1
+    frames[nf, F_FIRST] = 0
+    frames[nf, F_SEQ] = 0
+    frames[nf, F_TS_EVENT] = ts  # a spot bookTicker carries no time: the receive time
+    frames[nf, F_CHECKSUM] = NO_CHECKSUM
+    frames[nf, F_KIND] = QUOTE_FRAME
+    return nl + 2, name0, name1
+
+
+@njit(cache=True, nogil=True)
 def _binance(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: int,
-             levels_f: np.ndarray, levels_i: np.ndarray, nl: int, max_ms: int
+             levels_f: np.ndarray, levels_i: np.ndarray, nl: int, max_ms: int, ts: int
              ) -> tuple[int, int, int]:
     i = expect(buf, i, end, _BN_HEAD)
     if i < 0:
@@ -241,6 +306,12 @@ def _binance(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: int,
             return -1, 0, 0
         i += 1
     i = expect(buf, i + 1, end, _BN_DATA)
+    if i < 0:
+        return -1, 0, 0
+    j = expect(buf, i, end, _BN_TICKER)
+    if j >= 0:
+        return _binance_ticker(buf, j, end, frames, nf, levels_f, levels_i, nl, ts)
+    i = expect(buf, i, end, _BN_DEPTH_UPDATE)
     if i < 0:
         return -1, 0, 0
     i, stamp = json_uint(buf, i, end)
@@ -284,6 +355,7 @@ def _binance(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: int,
     frames[nf, F_SEQ] = last
     frames[nf, F_TS_EVENT] = stamp * 1_000_000
     frames[nf, F_CHECKSUM] = NO_CHECKSUM
+    frames[nf, F_KIND] = BOOK_FRAME
     return nl, name0, name1
 
 
@@ -411,6 +483,7 @@ def _kraken(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: int,
     frames[nf, F_SEQ] = 0
     frames[nf, F_TS_EVENT] = ts_event
     frames[nf, F_CHECKSUM] = checksum
+    frames[nf, F_KIND] = BOOK_FRAME
     return nl, name0, name1
 
 
@@ -448,7 +521,7 @@ def scan(venue: int, buf: np.ndarray, pos: int, end: int, line: int,
                                           nl, limit_ns)
         elif venue == BINANCE:
             got, name0, name1 = _binance(buf, i, stop + 1, frames, nf, levels_f, levels_i, nl,
-                                         venue_limit)
+                                         venue_limit, ts)
         else:
             got, name0, name1 = _kraken(buf, i, stop + 1, frames, nf, levels_f, levels_i, nl,
                                         limit_ns)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from terminal.model.book_run import L_MP, L_MV, LEVEL_COLUMNS
 from terminal.model.market import Level
+from terminal.model.market_run import L_MP, L_MV, LEVEL_COLUMNS
 
 F64Table = npt.NDArray[np.float64]
 BYTES_PER_LEVEL = 13  # no level takes fewer bytes of JSON text: ["1","1"],

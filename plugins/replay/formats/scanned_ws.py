@@ -1,9 +1,9 @@
-"""The scanned reading of a cryptofeed websocket capture: book updates in BookDeltaRuns.
+"""The scanned reading of a cryptofeed websocket capture: book updates in MarketRuns.
 
 The file is read in blocks of whole lines; `frame_scan.scan` reads the venue's ordinary
 book updates into columns, and every other line goes through `LineDecoder` exactly as in
 the line-by-line reading. The events and the report are the same as that reading's, with
-each run of consecutive book updates delivered as one BookDeltaRun (at most RUN_FRAMES
+each run of consecutive book updates delivered as one MarketRun (at most RUN_FRAMES
 frames, so a consumer gives its loop a turn between runs).
 """
 
@@ -20,16 +20,16 @@ from plugins.replay.formats.base import ReadReport, ReplayEvent
 from plugins.replay.formats.capture_lines import FrameDecoder, LineDecoder, announced
 from plugins.replay.formats.common import TRUNCATED, is_truncated
 from plugins.replay.formats.timeparse import MAX_MS, MAX_NS, recv_bytes_to_ns
-from terminal.model.book_run import (
-    F_TS_RECV,
-    FRAME_COLUMNS,
-    LEVEL_COLUMNS,
-    BookDeltaRun,
-    RunSource,
-)
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import generic_instrument
 from terminal.model.market import BookSnapshot
+from terminal.model.market_run import (
+    F_TS_RECV,
+    FRAME_COLUMNS,
+    LEVEL_COLUMNS,
+    MarketRun,
+    RunSource,
+)
 
 BLOCK_BYTES = 1 << 20
 RUN_FRAMES = 256
@@ -63,7 +63,7 @@ class ProductTable:
 
 def scanned_events(fh: IO[bytes], venue: str, decoder: FrameDecoder, lines: LineDecoder,
                    pending: deque[tuple[int, BookSnapshot]], seen: set[InstrumentId],
-                   report: ReadReport) -> Iterator[tuple[int, ReplayEvent | BookDeltaRun]]:
+                   report: ReadReport) -> Iterator[tuple[int, ReplayEvent | MarketRun]]:
     """The events after the header line of `fh`, book updates in runs (see module doc)."""
     code = _VENUES[venue]
     products = ProductTable(RunSource(keep_raw=venue != "coinbase"))
@@ -97,7 +97,7 @@ def scanned_events(fh: IO[bytes], venue: str, decoder: FrameDecoder, lines: Line
             if nf:
                 report.rows += nf
                 report.events += nf
-                yield int(frames[0, F_TS_RECV]), BookDeltaRun(products.source, frames[:nf].copy(),
+                yield int(frames[0, F_TS_RECV]), MarketRun(products.source, frames[:nf].copy(),
                                                       values[:nl].copy(), levels[:nl].copy(),
                                                       block)
             if why == frame_scan.END:

@@ -1,13 +1,14 @@
-"""`BookDeltaRun`: consecutive book updates of one source, in columns.
+"""`MarketRun`: consecutive book updates and top-of-book quotes of one source, in columns.
 
-A replay reader that scans its file in compiled code hands the engine runs of book updates
-instead of one BookDelta object per frame. A run is exactly the BookDelta sequence it
-stands for (`deltas()` rebuilds it), in arrival order; nothing else arrives between two of
+A replay reader that scans its file in compiled code hands the engine runs of frames
+instead of one event object per frame. A run is exactly the BookDelta / Quote sequence it
+stands for (`events()` rebuilds it), in arrival order; nothing else arrives between two of
 its frames. Columns (numpy, owned by the run):
 
 - `frames` int64 (n, FRAME_COLUMNS): instrument index into `source.instruments`, first and
-  last sequence, ts_event, ts_recv, checksum (-1: none), the frame's levels lo:hi, and its
-  line in the file.
+  last sequence, ts_event, ts_recv, checksum (-1: none), the frame's levels lo:hi, its
+  line in the file, and its kind (BOOK_FRAME: a BookDelta; QUOTE_FRAME: a Quote whose bid
+  and ask are its two levels, bid first, sizes as the level sizes).
 - `prices_sizes` float64 (m, 2) and `levels` int64 (m, LEVEL_COLUMNS): per level its side
   (1 bid), the digit integers of the price and size text (the text with the point removed
   and leading zeros stripped, for checksums over text) plus DIGIT_BITS (see
@@ -23,10 +24,12 @@ import numpy as np
 import numpy.typing as npt
 
 from terminal.model.ids import InstrumentId
-from terminal.model.market import BookDelta, Level
+from terminal.model.market import BookDelta, Level, Quote
 
-F_INST, F_FIRST, F_SEQ, F_TS_EVENT, F_TS_RECV, F_CHECKSUM, F_LO, F_HI, F_LINE = range(9)
-FRAME_COLUMNS = 9
+F_INST, F_FIRST, F_SEQ, F_TS_EVENT, F_TS_RECV, F_CHECKSUM, F_LO, F_HI, F_LINE, F_KIND = \
+    range(10)
+FRAME_COLUMNS = 10
+BOOK_FRAME, QUOTE_FRAME = 0, 1
 L_BID, L_MP, L_MV, L_P0, L_P1, L_S0, L_S1 = range(7)
 LEVEL_COLUMNS = 7
 NO_CHECKSUM = -1
@@ -45,7 +48,7 @@ class RunSource:
 
 
 @dataclass(slots=True, eq=False)
-class BookDeltaRun:
+class MarketRun:
     source: RunSource
     frames: I64Array
     prices_sizes: F64Array
@@ -63,9 +66,13 @@ class BookDeltaRun:
     def last_ts(self) -> int:
         return int(self.frames[-1, F_TS_RECV])
 
-    def delta(self, j: int) -> BookDelta:
-        """Frame j as the BookDelta the venue decoder makes of it."""
+    def event(self, j: int) -> BookDelta | Quote:
+        """Frame j as the event the venue decoder makes of it."""
         row = self.frames[j].tolist()
+        if row[F_KIND] == QUOTE_FRAME:
+            (bid, bid_size), (ask, ask_size) = self.prices_sizes[row[F_LO]:row[F_HI]].tolist()
+            return Quote(self.source.instruments[row[F_INST]], bid, bid_size, ask, ask_size,
+                         row[F_TS_EVENT], row[F_TS_RECV])
         lo, hi = row[F_LO], row[F_HI]
         values = self.prices_sizes[lo:hi].tolist()
         info = self.levels[lo:hi].tolist()
@@ -90,8 +97,8 @@ class BookDeltaRun:
                          None if checksum == NO_CHECKSUM else checksum,
                          {"b": raw_bids, "a": raw_asks} if self.source.keep_raw else None)
 
-    def deltas(self) -> Iterator[tuple[int, BookDelta]]:
-        """(ts_recv, BookDelta) per frame, in order."""
+    def events(self) -> Iterator[tuple[int, BookDelta | Quote]]:
+        """(ts_recv, event) per frame, in order."""
         for j in range(len(self)):
-            delta = self.delta(j)
-            yield delta.ts_recv, delta
+            event = self.event(j)
+            yield event.ts_recv, event
