@@ -40,6 +40,8 @@ class ReplayDataClient(DataClient):
         self.events = 0
         self.handler_failures = 0
         self.done = False
+        self._merged_paths: set[Path] | None = None
+        self._formats: dict[Path, str] = {}  # sniffed by preflight, not again by run
 
     @property
     def finite(self) -> bool:
@@ -58,7 +60,8 @@ class ReplayDataClient(DataClient):
         merged = self._merged()
         for path in self._config.paths:
             if path.resolve() not in merged:
-                detect_format(path)  # DataError naming the file and the known formats
+                # DataError naming the file and the known formats
+                self._formats[path] = detect_format(path).name
 
     def _dispatch_table(self, sink: MarketDataSink) -> dict[type, Callable[[Any], None]]:
         table: dict[type, Callable[[Any], None]] = {
@@ -82,8 +85,12 @@ class ReplayDataClient(DataClient):
                 and hasattr(sink, "on_market_run"))
 
     def _merged(self) -> set[Path]:
-        return {http.resolve() for path in self._config.paths
-                if "BINANCE.ws." in path.name for http in snapshot_siblings(path)}
+        """REST snapshot files merged into a Binance capture beside them (not played)."""
+        if self._merged_paths is None:
+            self._merged_paths = {http.resolve() for path in self._config.paths
+                                  if "BINANCE.ws." in path.name
+                                  for http in snapshot_siblings(path)}
+        return self._merged_paths
 
     async def _announce_instruments(self, sink: MarketDataSink) -> None:
         """Deliver the metadata files' instruments, so the recordings' bare ones never
@@ -121,7 +128,8 @@ class ReplayDataClient(DataClient):
                          path)
                 continue
             try:
-                stream, report = open_recording(path, self._config.format, iid, runs=runs)
+                stream, report = open_recording(
+                    path, self._config.format or self._formats.get(path), iid, runs=runs)
             except DataError as exc:
                 self.errors.append(str(exc))  # the message names the file
                 log.error("cannot replay: %s", exc)

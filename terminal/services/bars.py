@@ -185,7 +185,10 @@ class BarBuilder:
             agg.on_time(now_ns)
 
     def next_due(self) -> int:
-        return min((agg.next_due() for agg in self.aggregators), default=_NEVER)
+        due = _NEVER
+        for agg in self.aggregators:
+            due = min(due, agg._next_due)
+        return due
 
     def forming(self) -> list[Bar]:
         return [bar for agg in self.aggregators for bar in agg.forming()]
