@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from terminal.kernels import book as kern
+from terminal.model.levels import LevelView
 from terminal.model.market import Level
 
 _BID, _ASK, _FULL = kern.BID, kern.ASK, kern.FULL
@@ -403,6 +404,8 @@ def _flat(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 
 def _rows(levels: Iterable[Level]) -> F64Array:
+    if isinstance(levels, LevelView):
+        levels = levels.table[:, :2]
     if isinstance(levels, np.ndarray):
         rows = np.ascontiguousarray(levels, dtype=np.float64)
     else:

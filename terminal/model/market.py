@@ -11,6 +11,7 @@ the original receive time from the recording).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -88,15 +89,18 @@ Level = tuple[float, float]
 
 @dataclass(slots=True)
 class BookSnapshot:
-    """A full book. `sequence` is the venue's update id for the snapshot (0 if none)."""
+    """A full book. `sequence` is the venue's update id for the snapshot (0 if none).
+
+    Levels are best first; a reader may give them as read-only views over its columns
+    (terminal.model.levels), which compare equal to the lists they stand for."""
 
     instrument_id: InstrumentId
-    bids: list[Level]
-    asks: list[Level]
+    bids: Sequence[Level]
+    asks: Sequence[Level]
     sequence: int
     ts_event: int
     ts_recv: int
-    raw: dict[str, list[list[str]]] | None = field(default=None, compare=False)
+    raw: Mapping[str, list[list[str]]] | None = field(default=None, compare=False)
     depth: int = 0  # the subscribed depth the venue maintains (0 = not bounded)
     # the same levels in columns, when the reader has them: per side ("b"/"a") a float64
     # array (n, 4) of price, size and the digit integers of the price and size text as

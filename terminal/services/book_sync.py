@@ -299,7 +299,7 @@ class KrakenChecksumSync(BookSync):
         self._crc = None
         return super().on_snapshot(snap)
 
-    def _digit_levels(self, side: int, levels: list[Level], strings: Sequence[list[str]]
+    def _digit_levels(self, side: int, levels: Sequence[Level], strings: Sequence[list[str]]
                       ) -> tuple[list[Level], list[Level]]:
         """(price, price digits) and (price, volume digits) rows of one side."""
         by_price: list[Level] = []

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,7 @@ import orjson
 
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import Instrument
+from terminal.model.levels import as_lists
 from terminal.model.market import Aggressor, Bar, BookDelta, BookSnapshot, Level, Quote, Trade
 
 MAGIC = b"TTREC\n"
@@ -94,7 +95,9 @@ def _num(value: float) -> float | str:
     return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
 
 
-def _side(levels: list[Level]) -> list[Level] | dict[str, list[list[float | str]]]:
+def _side(levels: Sequence[Level]) -> list[Level] | dict[str, list[list[float | str]]]:
+    if type(levels) is not list:
+        levels = list(levels)  # a view over a reader's columns
     if not levels:
         return levels
     total = sum(map(sum, levels))
@@ -156,7 +159,7 @@ class RecordEncoder:
     def _snapshot(self, ts: int, s: BookSnapshot, index: int) -> Record:
         recv = s.ts_recv
         return [SNAPSHOT, ts - self.last_ts, index, _side(s.bids), _side(s.asks), s.sequence,
-                recv - ts, s.ts_event - recv, s.raw, s.depth]
+                recv - ts, s.ts_event - recv, as_lists(s.raw), s.depth]
 
     def _delta(self, ts: int, d: BookDelta, index: int) -> Record:
         recv = d.ts_recv

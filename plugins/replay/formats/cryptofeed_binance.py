@@ -50,6 +50,7 @@ from plugins.replay.formats.common import (
 )
 from plugins.replay.formats.timeparse import MAX_MS, WINDOW, epoch_to_ns, interval_from_code
 from terminal.model.ids import InstrumentId
+from terminal.model.levels import LevelTexts, LevelView
 from terminal.model.market import Aggressor, Bar, BookDelta, BookSnapshot, Level, Quote, Trade
 
 VENUE = "BINANCE"
@@ -279,23 +280,19 @@ def read_http_snapshots(path: Path, report: ReadReport, decoder: BinanceDecoder,
                 symbols = parse_qs(query.query).get("symbol")
                 if not symbols:
                     raise RowError("no symbol in the URL", "symbol")
-                book = orjson.loads(body)
-                if type(book) is not dict:
-                    raise RowError(f"expected a JSON object, got {type_name(book)}")
-                bids, asks = book["bids"], book["asks"]
-                read = _read_depth(body)
-                if read is not None:
-                    bid_levels, ask_levels, columns = read
-                else:
-                    bid_levels, ask_levels, columns = (_levels(bids, "bids"),
-                                                       _levels(asks, "asks"), None)
-                snapshot = BookSnapshot(decoder.iid(symbols[0], "symbol"), bid_levels,
-                                        ask_levels,
-                                        _id(book["lastUpdateId"], "lastUpdateId"), ts, ts,
-                                        {"b": bids, "a": asks}, columns=columns)
-                if not is_plain_text(body):
-                    check_plain(bids, "bids")
-                    check_plain(asks, "asks")
+                iid = decoder.iid(symbols[0], "symbol")
+                snapshot = _read_depth(iid, body, ts)
+                if snapshot is None:  # not of the exact layout read by compiled code
+                    book = orjson.loads(body)
+                    if type(book) is not dict:
+                        raise RowError(f"expected a JSON object, got {type_name(book)}")
+                    bids, asks = book["bids"], book["asks"]
+                    snapshot = BookSnapshot(iid, _levels(bids, "bids"), _levels(asks, "asks"),
+                                            _id(book["lastUpdateId"], "lastUpdateId"), ts, ts,
+                                            {"b": bids, "a": asks})
+                    if not is_plain_text(body):
+                        check_plain(bids, "bids")
+                        check_plain(asks, "asks")
             except RowError as exc:
                 report.add_problem(lineno, f"bad REST depth line: {exc.reason}", exc.field,
                                    source=source)
@@ -314,18 +311,20 @@ def read_http_snapshots(path: Path, report: ReadReport, decoder: BinanceDecoder,
             report.add_problem(lineno + 1, TRUNCATED, source=source)
 
 
-def _read_depth(body: bytes
-                ) -> tuple[list[Level], list[Level], dict[str, Any]] | None:
-    """A REST depth answer's levels read by compiled code (frame_scan.binance_depth): bids,
-    asks and their columns; None when it is not of the exact layout read there."""
+def _read_depth(iid: InstrumentId, body: bytes, ts: int) -> BookSnapshot | None:
+    """A REST depth answer read by compiled code (frame_scan.binance_depth), its levels and
+    texts as views over what it read; None when it is not of the exact layout read there.
+    """
     values, info = level_columns.scratch(len(body))
-    n_bids, n_levels = frame_scan.binance_depth(np.frombuffer(body, dtype=np.uint8), values,
-                                                info)
+    n_bids, n_levels, last_update = frame_scan.binance_depth(
+        np.frombuffer(body, dtype=np.uint8), values, info)
     if n_bids < 0:
         return None
     bids, asks = level_columns.tables(values, info, n_bids, n_levels)
-    return (level_columns.level_list(bids), level_columns.level_list(asks),
-            {"b": bids, "a": asks})
+    bid_texts, ask_texts = level_columns.spans(info, n_bids, n_levels)
+    return BookSnapshot(iid, LevelView(bids), LevelView(asks), last_update, ts, ts,
+                        LevelTexts(body, {"b": bid_texts, "a": ask_texts}),
+                        columns={"b": bids, "a": asks})
 
 
 def snapshot_siblings(ws_path: Path) -> list[Path]:

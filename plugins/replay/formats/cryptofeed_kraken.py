@@ -47,6 +47,7 @@ from plugins.replay.formats.common import (
 )
 from plugins.replay.formats.timeparse import MAX_NS, MAX_SECONDS, NS_PER_SECOND, epoch_to_ns
 from terminal.model.ids import InstrumentId
+from terminal.model.levels import LevelTexts, LevelView
 from terminal.model.market import Aggressor, BookDelta, BookSnapshot, Level, Quote, Trade
 
 VENUE = "KRAKEN"
@@ -124,31 +125,6 @@ def _id_end(payload: bytes) -> int:
     return comma + 1 if comma > 0 else 0
 
 
-def _read_snapshot(payload: bytes, parts: list[Any]
-                   ) -> tuple[list[Level], list[Level], list[list[str]], list[list[str]],
-                              tuple[float, str], dict[str, Any]] | None:
-    """A snapshot frame read by compiled code (frame_scan.kraken_snapshot): asks, bids,
-    their strings, the latest level time and the columns; None when it is not of the
-    exact layout read there (then `_side` reads it, with all its checks)."""
-    values, info = level_columns.scratch(len(payload))
-    n_asks, n_levels, latest_at = frame_scan.kraken_snapshot(
-        np.frombuffer(payload, dtype=np.uint8), values, info, MAX_NS)
-    if n_asks < 0 or len(parts) != 1 or type(parts[0]) is not dict:
-        return None
-    part = parts[0]
-    raw_asks = list(map(_PRICE_VOLUME, part["as"]))
-    raw_bids = list(map(_PRICE_VOLUME, part["bs"]))
-    inexact = np.flatnonzero(np.isnan(values[:n_levels]).any(axis=1)).tolist()
-    if inexact:
-        texts = raw_asks + raw_bids
-        for row in inexact:  # beyond the exact fast path: from the text
-            values[row] = float(texts[row][0]), float(texts[row][1])
-    asks_table, bids_table = level_columns.tables(values, info, n_asks, n_levels)
-    stamp = payload[latest_at:payload.index(b'"', latest_at)].decode("ascii")
-    return (level_columns.level_list(asks_table), level_columns.level_list(bids_table),
-            raw_asks, raw_bids, (float(stamp), stamp), {"a": asks_table, "b": bids_table})
-
-
 def _check_levels(raw: list[list[str]], levels: list[Level], field: str) -> None:
     """The per-string check `_side` skips: no digit separators, ASCII digits only."""
     for texts in raw:
@@ -217,6 +193,10 @@ class KrakenDecoder:
         return iid
 
     def decode(self, ts: int, payload: bytes) -> Sequence[MarketEvent]:
+        if len(payload) > SNAPSHOT_SCAN_BYTES and payload.startswith(b'{"as":', _id_end(payload)):
+            snapshot = self._read_snapshot(ts, payload)
+            if snapshot is not None:
+                return (snapshot,)
         msg = orjson.loads(payload)
         if type(msg) is not list:
             if type(msg) is dict:
@@ -276,14 +256,7 @@ class KrakenDecoder:
         checksum: int | None = None
         snapshot = False
         latest = (0.0, "")
-        columns = None
-        parts = msg[1:-2]
-        if len(payload) > SNAPSHOT_SCAN_BYTES and payload.startswith(b'{"as":', _id_end(payload)):
-            read = _read_snapshot(payload, parts)
-            if read is not None:
-                asks, bids, raw_asks, raw_bids, latest, columns = read
-                parts, snapshot = [], True
-        for part in parts:
+        for part in msg[1:-2]:
             if type(part) is not dict:
                 raise RowError(f"expected a book object, got {type_name(part)}", "book")
             for key, value in part.items():
@@ -305,6 +278,14 @@ class KrakenDecoder:
             _check_levels(raw_bids, bids, "b")
             _check_levels(raw_asks, asks, "a")
         raw = {"a": raw_asks, "b": raw_bids}
+        ts_event = self._event_time(ts, latest)
+        if snapshot:
+            return BookSnapshot(iid, bids, asks, 0, ts_event, ts, raw, depth)
+        return BookDelta(iid, bids, asks, 0, 0, ts_event, ts, checksum, raw)
+
+    def _event_time(self, ts: int, latest: tuple[float, str]) -> int:
+        """A book event's time: its latest level time (`latest`: as a float and its text),
+        or the receive time when it has none."""
         ts_event = ts
         stamp = latest[1]
         if stamp:
@@ -323,6 +304,23 @@ class KrakenDecoder:
                         and ts_event - ts_event % NS_PER_SECOND + NS_PER_SECOND <= MAX_NS):
                     self._second = whole
                     self._second_ns = ts_event - int(frac.ljust(9, "0"))
-        if snapshot:
-            return BookSnapshot(iid, bids, asks, 0, ts_event, ts, raw, depth, columns)
-        return BookDelta(iid, bids, asks, 0, 0, ts_event, ts, checksum, raw)
+        return ts_event
+
+    def _read_snapshot(self, ts: int, payload: bytes) -> BookSnapshot | None:
+        """A snapshot frame read by compiled code (frame_scan.kraken_snapshot), its levels
+        and texts as views over what it read; None when the frame is not of the exact
+        layout read there (then orjson and `_side` read it, with all their checks)."""
+        values, info = level_columns.scratch(len(payload))
+        n_asks, n_levels, latest_at, name0, name1, depth = frame_scan.kraken_snapshot(
+            np.frombuffer(payload, dtype=np.uint8), values, info, MAX_NS)
+        if n_asks < 0:
+            return None
+        level_columns.exact(values, info, n_levels, payload)
+        asks, bids = level_columns.tables(values, info, n_asks, n_levels)
+        ask_texts, bid_texts = level_columns.spans(info, n_asks, n_levels)
+        stamp = payload[latest_at:payload.index(b'"', latest_at)].decode("ascii")
+        ts_event = self._event_time(ts, (float(stamp), stamp))
+        return BookSnapshot(self.iid(payload[name0:name1].decode("ascii")), LevelView(bids),
+                            LevelView(asks), 0, ts_event, ts,
+                            LevelTexts(payload, {"a": ask_texts, "b": bid_texts}), depth,
+                            {"a": asks, "b": bids})

@@ -554,45 +554,52 @@ _KR_BIDS = literal(',"bs":')
 
 @njit(cache=True, nogil=True)
 def kraken_snapshot(buf: np.ndarray, levels_f: np.ndarray, levels_i: np.ndarray,
-                    limit_ns: int) -> tuple[int, int, int]:
+                    limit_ns: int) -> tuple[int, int, int, int, int, int]:
     """A Kraken book snapshot frame `[id,{"as":[...],"bs":[...]},"book-N","PAIR"]` read
-    into level rows, asks first: (asks, levels, where the latest level time's text starts),
-    or (-1, 0, 0) when the frame is not exactly that (the decoder then reads it). A price
-    or volume the fast path cannot convert exactly is NaN: convert it from its text."""
+    into level rows, asks first: (asks, levels, where the latest level time's text starts,
+    where the pair name starts and ends, the depth N), or (-1, ...) when the frame is not
+    exactly that (the decoder then reads it). A price or volume the fast path cannot
+    convert exactly is NaN: convert it from its text."""
     end = buf.shape[0]
     if end < 2 or buf[0] != LBRACKET:
-        return -1, 0, 0
+        return -1, 0, 0, 0, 0, 0
     i, _ = json_uint(buf, 1, end)
     if i < 0 or buf[i] != COMMA:
-        return -1, 0, 0
+        return -1, 0, 0, 0, 0, 0
     i = expect(buf, i + 1, end, _KR_ASKS)
     if i < 0:
-        return -1, 0, 0
+        return -1, 0, 0, 0, 0, 0
     i, n_asks, latest, latest_at = _kraken_side(buf, i, end, levels_f, levels_i, 0, 0, 0.0,
                                                 -1, limit_ns, True)
     if i < 0:
-        return -1, 0, 0
+        return -1, 0, 0, 0, 0, 0
     i = expect(buf, i, end, _KR_BIDS)
     if i < 0:
-        return -1, 0, 0
+        return -1, 0, 0, 0, 0, 0
     i, n_levels, latest, latest_at = _kraken_side(buf, i, end, levels_f, levels_i, n_asks, 1,
                                                   latest, latest_at, limit_ns, True)
     if i < 0 or i + 1 >= end or buf[i] != RBRACE or buf[i + 1] != COMMA:
-        return -1, 0, 0
+        return -1, 0, 0, 0, 0, 0
     i = expect(buf, i + 2, end, _KR_BOOK)
     if i < 0:
-        return -1, 0, 0
+        return -1, 0, 0, 0, 0, 0
+    depth = 0
+    digits = 0
     while i < end and is_digit(buf[i]):
+        depth = depth * 10 + (buf[i] - 48)
+        digits += 1
         i += 1
-    if i + 2 >= end or buf[i] != QUOTE or buf[i + 1] != COMMA or buf[i + 2] != QUOTE:
-        return -1, 0, 0
-    name1 = _name(buf, i + 3, end, KRAKEN)
+    if digits == 0 or digits > 6 or i + 2 >= end or buf[i] != QUOTE or buf[i + 1] != COMMA \
+            or buf[i + 2] != QUOTE:
+        return -1, 0, 0, 0, 0, 0
+    name0 = i + 3
+    name1 = _name(buf, name0, end, KRAKEN)
     if name1 < 0 or name1 + 1 >= end or buf[name1 + 1] != RBRACKET:
-        return -1, 0, 0
+        return -1, 0, 0, 0, 0, 0
     for k in range(name1 + 2, end):  # only the line's end may follow
         if buf[k] != NEWLINE and buf[k] != 13 and buf[k] != SPACE:
-            return -1, 0, 0
-    return n_asks, n_levels, latest_at
+            return -1, 0, 0, 0, 0, 0
+    return n_asks, n_levels, latest_at, name0, name1, depth
 
 
 _BN_DEPTH = literal('{"lastUpdateId":')
@@ -603,33 +610,33 @@ _BN_DEPTH_TAIL = literal(']}')
 
 @njit(cache=True, nogil=True)
 def binance_depth(buf: np.ndarray, levels_f: np.ndarray, levels_i: np.ndarray
-                  ) -> tuple[int, int]:
+                  ) -> tuple[int, int, int]:
     """A Binance REST depth answer `{"lastUpdateId":n,"bids":[["p","q"],...],"asks":[...]}`
-    read into level rows, bids first: (bids, levels), or (-1, 0) when it is not exactly
-    that (the reader then parses it its own way)."""
+    read into level rows, bids first: (bids, levels, lastUpdateId), or (-1, 0, 0) when it
+    is not exactly that (the reader then parses it its own way)."""
     end = buf.shape[0]
     i = expect(buf, 0, end, _BN_DEPTH)
     if i < 0:
-        return -1, 0
-    i, _ = json_uint(buf, i, end)
+        return -1, 0, 0
+    i, last_update = json_uint(buf, i, end)
     if i < 0:
-        return -1, 0
+        return -1, 0, 0
     i = expect(buf, i, end, _BN_DEPTH_BIDS)
     if i < 0:
-        return -1, 0
+        return -1, 0, 0
     i, n_bids = _binance_levels(buf, i, end, levels_f, levels_i, 0, 1)
     if i < 0:
-        return -1, 0
+        return -1, 0, 0
     i = expect(buf, i, end, _BN_DEPTH_ASKS)
     if i < 0:
-        return -1, 0
+        return -1, 0, 0
     i, n_levels = _binance_levels(buf, i, end, levels_f, levels_i, n_bids, 0)
     if i < 0:
-        return -1, 0
+        return -1, 0, 0
     i = expect(buf, i, end, _BN_DEPTH_TAIL)
     if i < 0:
-        return -1, 0
+        return -1, 0, 0
     for k in range(i, end):  # only the line's end may follow
         if buf[k] != NEWLINE and buf[k] != 13 and buf[k] != SPACE:
-            return -1, 0
-    return n_bids, n_levels
+            return -1, 0, 0
+    return n_bids, n_levels, last_update
