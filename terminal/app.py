@@ -56,6 +56,7 @@ class EngineOptions:
     replay_paths: list[Path] = field(default_factory=list)
     replay_format: str | None = None
     replay_instrument: str | None = None
+    replay_scan: bool = True  # at --speed max, book updates read and applied compiled, in runs
     instrument_files: list[Path] = field(default_factory=list)
     speed: float | Literal["max"] = 1.0
     max_gap_s: float | None = None
@@ -194,6 +195,7 @@ class Engine:
                                         "max_gap": self.options.max_gap_s,
                                         "format": self.options.replay_format,
                                         "instrument": self.options.replay_instrument,
+                                        "scan": self.options.replay_scan,
                                         "instruments": self.options.instrument_files}
             connector = self.registry.create("replay", context, settings)
             self.connectors["replay"] = connector

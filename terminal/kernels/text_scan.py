@@ -50,9 +50,9 @@ def decimal_digits(buf: np.ndarray, i: int, end: int) -> tuple[int, int, int]:
     mantissa = 0
     whole = 0
     while i < end and is_digit(buf[i]):
-        mantissa = mantissa * 10 + (buf[i] - ZERO)
-        if mantissa >= MAX_DIGITS:
+        if mantissa >= MAX_DIGITS // 10:  # one more digit reaches 10**18 (never overflow)
             return -1, 0, 0
+        mantissa = mantissa * 10 + (buf[i] - ZERO)
         whole += 1
         i += 1
     if whole == 0 or i >= end:
@@ -61,9 +61,9 @@ def decimal_digits(buf: np.ndarray, i: int, end: int) -> tuple[int, int, int]:
     if buf[i] == DOT:
         i += 1
         while i < end and is_digit(buf[i]):
-            mantissa = mantissa * 10 + (buf[i] - ZERO)
-            if mantissa >= MAX_DIGITS:
+            if mantissa >= MAX_DIGITS // 10:
                 return -1, 0, 0
+            mantissa = mantissa * 10 + (buf[i] - ZERO)
             frac += 1
             i += 1
         if frac == 0:
@@ -184,7 +184,8 @@ def _digits(buf: np.ndarray, i: int, n: int) -> int:
 
 @njit(cache=True, nogil=True)
 def iso27_ns(buf: np.ndarray, i: int, end: int, limit_ns: int) -> int:
-    """ns of `YYYY-MM-DDTHH:MM:SS.ffffffZ` at i (27 bytes), 0 <= ns < limit_ns; else -1."""
+    """ns of `YYYY-MM-DDTHH:MM:SS.ffffffZ` at i (27 bytes), 0 <= ns < limit_ns (at most
+    the end of 2262); else -1."""
     if i + 27 > end:
         return -1
     if (buf[i + 4] != 45 or buf[i + 7] != 45 or buf[i + 10] != 84 or buf[i + 13] != 58
@@ -197,8 +198,8 @@ def iso27_ns(buf: np.ndarray, i: int, end: int, limit_ns: int) -> int:
     minute = _digits(buf, i + 14, 2)
     second = _digits(buf, i + 17, 2)
     micros = _digits(buf, i + 20, 6)
-    if year < 1 or month < 1 or month > 12 or day < 1 or micros < 0:
-        return -1
+    if year < 1970 or year > 2262 or month < 1 or month > 12 or day < 1 or micros < 0:
+        return -1  # (outside those years the window rules it out; and ns would overflow)
     if day > _days_in_month(year, month) or hour < 0 or hour > 23 or minute < 0 \
             or minute > 59 or second < 0 or second > 59:
         return -1
