@@ -37,10 +37,9 @@ def venue_checksum(asks: list[tuple[str, str]], bids: list[tuple[str, str]]) -> 
 
 def snapshot(asks: list[tuple[str, str]], bids: list[tuple[str, str]],
              depth: int = 25) -> BookSnapshot:
+    texts = {"a": [list(level) for level in asks], "b": [list(level) for level in bids]}
     return BookSnapshot(IID, [(float(p), float(v)) for p, v in bids],
-                        [(float(p), float(v)) for p, v in asks], 0, 1, 1,
-                        {"a": [list(level) for level in asks], "b": [list(level) for level in bids]},
-                        depth)
+                        [(float(p), float(v)) for p, v in asks], 0, 1, 1, texts, depth)
 
 
 @pytest.mark.parametrize("value", [0, 1, 43130, 2**53 + 1, 10**18 - 1])
