@@ -10,12 +10,12 @@ grows them (capacity doubles when a side is full; levels are never dropped excep
   levels alone takes ~0.7 µs; filling a reused scratch buffer and making one kernel call only
   wins from about six levels on, and checking for that cost more than it saved on real
   Binance frames (median two levels). Callers with arrays use `apply_arrays`/`apply_batch`.
-- The best bid/ask are cached as tuples, each with the update count it was read at, and
-  re-read only after a change at the top (about one Coinbase update in five) or after
-  kernels outside this class changed the book (they count their updates, see below).
-- The level counts, `sequence`, `ts_event` and `updates` live in one int64 array, `head`
-  (HEAD_COUNTS, HEAD_SEQUENCE, HEAD_TS_EVENT, HEAD_UPDATES), so compiled code that applies
-  updates to many books (terminal.kernels.book_runs) keeps them as this class does.
+- The best bid/ask are cached as tuples and re-read only after a change at the top (about
+  one Coinbase update in five), or after compiled code outside this class changed the book.
+- The level counts, `sequence`, `ts_event` and the count of updates applied by compiled
+  code outside this class live in one int64 array, `head` (the two counts, HEAD_SEQUENCE,
+  HEAD_TS_EVENT, HEAD_OUTSIDE), so the code that applies updates to many books at once
+  (terminal.kernels.book_runs) keeps them as this class does; `updates` counts both.
 
 Empty and NaN behaviour: `best_bid`/`best_ask` return None for an empty side; `microprice`
 is NaN unless both sides have a level; `imbalance` is NaN when both sides are empty within
@@ -33,6 +33,7 @@ Not thread-safe: one owner at a time (the kernels release the GIL, the object do
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from enum import Enum
 from typing import Any, Final, NamedTuple, cast
 
 import numpy as np
@@ -44,9 +45,8 @@ from terminal.model.market import Level
 
 _BID, _ASK, _FULL = kern.BID, kern.ASK, kern.FULL
 UNTOUCHED: Final = 2**62  # `apply` changed no level
-HEAD_SEQUENCE, HEAD_TS_EVENT, HEAD_UPDATES = 2, 3, 4  # after the two level counts
+HEAD_SEQUENCE, HEAD_TS_EVENT, HEAD_OUTSIDE = 2, 3, 4  # after the two level counts
 HEAD_SIZE = 5
-_NOT_READ = -1  # the cached best level must be read again
 
 
 def _compiled(kernel: Any) -> Callable[..., int]:
@@ -66,6 +66,13 @@ _set_level = _compiled(kern.set_level)
 
 F64Array = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+class _Unknown(Enum):
+    TOP = 0  # the cached best level must be re-read
+
+
+_STALE: Final = _Unknown.TOP
 
 
 class BatchResult(NamedTuple):
@@ -108,7 +115,7 @@ class ArrayBook:
     """One L2 book; see the module docstring. `capacity` is the initial levels per side."""
 
     __slots__ = ("bids", "asks", "head", "_data", "_counts", "_h", "_cells", "_flat_cells",
-                 "_ask_start", "_counted", "_bid", "_ask", "_bid_at", "_ask_at")
+                 "_ask_start", "_counted", "_bid", "_ask", "_outside_seen", "_updates")
 
     def __init__(self, capacity: int = 64) -> None:
         self._data: F64Array = np.empty((4, max(int(capacity), 1)), dtype=np.float64)
@@ -121,9 +128,10 @@ class ArrayBook:
         self._flat_cells: Any = self._cells.cast("B").cast("d")
         self._ask_start = 2 * self._data.shape[1]  # where the ask prices begin in _flat_cells
         self._counted = self._counts.data
-        self._bid: Level | None = None
-        self._ask: Level | None = None
-        self._bid_at = self._ask_at = 0  # the update count each cached level was read at
+        self._bid: Level | _Unknown | None = None
+        self._ask: Level | _Unknown | None = None
+        self._outside_seen = 0  # head[HEAD_OUTSIDE] when the cached levels were last valid
+        self._updates = 0  # applied by this class
         self.bids = BookSide(self, _BID)
         self.asks = BookSide(self, _ASK)
 
@@ -152,12 +160,8 @@ class ArrayBook:
 
     @property
     def updates(self) -> int:
-        value: int = self._h[HEAD_UPDATES]
-        return value
-
-    @updates.setter
-    def updates(self, value: int) -> None:
-        self._h[HEAD_UPDATES] = value
+        outside: int = self._h[HEAD_OUTSIDE]
+        return self._updates + outside
 
     @property
     def capacity(self) -> int:
@@ -169,7 +173,7 @@ class ArrayBook:
     def clear(self) -> None:
         self._counts[:] = 0
         self._bid = self._ask = None
-        self._bid_at = self._ask_at = self._h[HEAD_UPDATES]
+        self._outside_seen = self._h[HEAD_OUTSIDE]
 
     def load(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
         """Replace the book (a snapshot). Duplicated prices: the last row wins."""
@@ -179,8 +183,7 @@ class ArrayBook:
         kern.load_side(self._data, self._counts, _BID, bid_rows)
         kern.load_side(self._data, self._counts, _ASK, ask_rows)
         self._bid, self._ask = self._best(_BID), self._best(_ASK)
-        updates = self._h[HEAD_UPDATES] + 1
-        self._h[HEAD_UPDATES] = self._bid_at = self._ask_at = updates
+        self._updates += 1
 
     def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> int:
         """Set each level's size; a size of 0 deletes the level. Returns the smallest
@@ -189,10 +192,6 @@ class ArrayBook:
         its work when the result is >= k."""
         data, counts = self._data, self._counts
         nearest = UNTOUCHED
-        h = self._h
-        before = h[HEAD_UPDATES]
-        bid_kept = self._bid_at == before  # the cached best stays right unless it changes
-        ask_kept = self._ask_at == before
         for price, size in bids:
             moved = _set_level(data, counts, _BID, price, size)
             if moved <= 0:
@@ -200,7 +199,7 @@ class ArrayBook:
                     data = self._grow()
                     moved = _set_level(data, counts, _BID, price, size)
                 if moved == 0:
-                    bid_kept = False
+                    self._bid = _STALE
             if 0 <= moved < nearest:
                 nearest = moved
         for price, size in asks:
@@ -210,14 +209,10 @@ class ArrayBook:
                     data = self._grow()
                     moved = _set_level(data, counts, _ASK, price, size)
                 if moved == 0:
-                    ask_kept = False
+                    self._ask = _STALE
             if 0 <= moved < nearest:
                 nearest = moved
-        after = h[HEAD_UPDATES] = before + 1
-        if bid_kept:
-            self._bid_at = after
-        if ask_kept:
-            self._ask_at = after
+        self._updates += 1
         return nearest
 
     def apply_arrays(self, side_is_bid: npt.ArrayLike, prices: npt.ArrayLike,
@@ -231,8 +226,8 @@ class ArrayBook:
         while done < len(p):
             self._grow()
             done = kern.apply_sides(self._data, self._counts, sides, p, s, done)
-        self._bid_at = self._ask_at = _NOT_READ
-        self.updates += 1
+        self._bid = self._ask = _STALE
+        self._updates += 1
 
     def apply_batch(self, side_is_bid: npt.ArrayLike, prices: npt.ArrayLike,
                     sizes: npt.ArrayLike, offsets: npt.ArrayLike) -> BatchResult:
@@ -260,8 +255,8 @@ class ArrayBook:
                                  "non-decreasing and within the level arrays "
                                  f"(first bad message: {level})")
             self._grow()
-        self._bid_at = self._ask_at = _NOT_READ
-        self.updates += n_msgs
+        self._bid = self._ask = _STALE
+        self._updates += n_msgs
         return BatchResult(tops, changed)
 
     def truncate(self, depth: int) -> tuple[list[float], list[float]]:
@@ -277,24 +272,29 @@ class ArrayBook:
         kern.truncate(data, self._counts, keep)
         if keep == 0:
             self._bid = self._ask = None
-            self._bid_at = self._ask_at = self._h[HEAD_UPDATES]
         return dropped
 
     # -- reads -----------------------------------------------------------------------------
 
     def best_bid(self) -> Level | None:
-        updates = self._h[HEAD_UPDATES]
-        if self._bid_at != updates:
-            self._bid = self._best(_BID)
-            self._bid_at = updates
-        return self._bid
+        if self._outside_seen != self._h[HEAD_OUTSIDE]:
+            self._changed_outside()
+        bid = self._bid
+        if bid is _STALE:
+            bid = self._bid = self._best(_BID)
+        return bid
 
     def best_ask(self) -> Level | None:
-        updates = self._h[HEAD_UPDATES]
-        if self._ask_at != updates:
-            self._ask = self._best(_ASK)
-            self._ask_at = updates
-        return self._ask
+        if self._outside_seen != self._h[HEAD_OUTSIDE]:
+            self._changed_outside()
+        ask = self._ask
+        if ask is _STALE:
+            ask = self._ask = self._best(_ASK)
+        return ask
+
+    def _changed_outside(self) -> None:
+        self._bid = self._ask = _STALE
+        self._outside_seen = self._h[HEAD_OUTSIDE]
 
     def is_crossed_or_locked(self) -> bool:
         bid, ask = self.best_bid(), self.best_ask()
