@@ -82,23 +82,25 @@ class RunContext:
         self.tops = np.full((k, 4), NAN, dtype=np.float64)
 
     def refresh(self) -> None:
-        manager, quality, inst = self._manager, self._quality, self.inst
+        manager, quality, fresh = self._manager, self._quality, self._quality.freshness
         self.settle()
         for k, tracked in enumerate(self.tracked):
             sync = tracked.sync
             policy = sync.run_policy
             manager.run_follow(tracked)
-            inst[k, S_SLOT] = tracked.slot
-            inst[k, S_TEXT_P], inst[k, S_TEXT_V] = tracked.text_slots
-            if isinstance(sync, KrakenChecksumSync):
-                inst[k, S_DEPTH] = sync.depth
-                inst[k, S_CRC] = NO_CRC
-            inst[k, S_POLICY] = -1 if policy is None else policy
             quiet = quality.is_quiet(tracked.iid)
-            inst[k, S_FAST] = int(policy is not None and sync.run_ready() and not quiet)
-            inst[k, S_USABLE] = int(sync.synced and not quiet)
-            inst[k, S_WATCHED] = int(manager.is_watched(tracked))
-            inst[k, S_QSLOT] = quality.freshness.slot(tracked.iid)
+            row = [0] * INST_COLUMNS  # S_VERIFIED 0: settled above
+            row[S_SLOT] = tracked.slot
+            row[S_TEXT_P], row[S_TEXT_V] = tracked.text_slots
+            if isinstance(sync, KrakenChecksumSync):
+                row[S_DEPTH] = sync.depth
+                row[S_CRC] = NO_CRC
+            row[S_POLICY] = -1 if policy is None else policy
+            row[S_FAST] = int(policy is not None and sync.run_ready() and not quiet)
+            row[S_USABLE] = int(sync.synced and not quiet)
+            row[S_WATCHED] = int(manager.is_watched(tracked))
+            row[S_QSLOT] = fresh.slot(tracked.iid)
+            self.inst[k] = row
             self.set_top(k, tracked)
         self._seen_versions = self._versions()
 
@@ -114,6 +116,5 @@ class RunContext:
 
     def set_top(self, k: int, tracked: _Tracked) -> None:
         bid, ask = tracked.top
-        row = self.tops[k]
-        row[0], row[1] = bid if bid is not None else (NAN, NAN)
-        row[2], row[3] = ask if ask is not None else (NAN, NAN)
+        self.tops[k] = (*(bid if bid is not None else (NAN, NAN)),
+                        *(ask if ask is not None else (NAN, NAN)))

@@ -24,9 +24,12 @@ def tables(values: F64Table, info: npt.NDArray[np.int64], split: int,
            n_levels: int) -> tuple[F64Table, F64Table]:
     """Rows [0, split) and [split, n_levels) as (n, 4) tables of price, size and the digit
     integers of their texts as text-book sizes (0.0 for a level of size 0: it is none)."""
-    digits = info[:n_levels, L_MP:L_MV + 1].copy().view(np.float64)
-    table = np.concatenate([values[:n_levels], digits], axis=1)
-    table[table[:, 1] <= 0.0, 2:] = 0.0
+    table = np.empty((n_levels, 4), dtype=np.float64)
+    table[:, :2] = values[:n_levels]
+    table.view(np.int64)[:, 2:] = info[:n_levels, L_MP:L_MV + 1]
+    empty = table[:, 1] <= 0.0
+    if empty.any():
+        table[empty, 2:] = 0.0
     return table[:split], table[split:]
 
 
