@@ -250,8 +250,8 @@ def apply_run(store, applied, inst, tops, last_seen, usual_gap,  # type: ignore[
     """Apply frames start: until a stop; out[0] = the frame it stopped at (len(frames)
     when DONE), out[1] = the latest receive time applied (kept across calls), out[2] the
     book's checksum (CHECKSUM) or whether the top moved (PUBLISH: then `tops` holds the
-    new top, to be published), out[3] counts the quotes taken (kept across calls).
-    Returns the reason (see the module doc)."""
+    new top, to be published), out[3] counts the quotes taken (kept across calls), out[4]
+    is the receive time of frame out[0]. Returns the reason (see the module doc)."""
     n = frames.shape[0]
     clock = out[1]
     digits = levels.view(np.float64)  # the digit integers as text-book sizes (see above)
@@ -259,6 +259,7 @@ def apply_run(store, applied, inst, tops, last_seen, usual_gap,  # type: ignore[
         k = frames[j, F_INST]
         ts = frames[j, F_TS_RECV]
         out[0] = j
+        out[4] = ts
         if ts >= horizon and ts != timed:
             out[1] = clock
             return TIME

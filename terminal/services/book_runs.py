@@ -55,7 +55,7 @@ class RunContext:
         self._kraken: list[int] = []  # instruments whose sync keeps checksum state
         self.inst: npt.NDArray[np.int64] = np.zeros((0, INST_COLUMNS), dtype=np.int64)
         self.tops: npt.NDArray[np.float64] = np.zeros((0, 4), dtype=np.float64)
-        self.out = np.zeros(4, dtype=np.int64)
+        self.out = np.zeros(5, dtype=np.int64)
 
     def versions_seen(self) -> bool:
         """Nothing changed since the last rebuild (the common case after a publish)."""

@@ -35,7 +35,6 @@ from terminal.model.market_run import (
     F_INST,
     F_LO,
     F_TS_EVENT,
-    F_TS_RECV,
     MarketRun,
     RunSource,
 )
@@ -199,15 +198,14 @@ class MarketDataService:
                             levels, start, horizon, self._timed, GAP_WEIGHT, out)
             if why == DONE:
                 break
-            stop, clock, moved, _ = out.tolist()
-            row = frames[stop].tolist()
-            ts = row[F_TS_RECV]
+            stop, clock, moved, _, ts = out.tolist()
             start = stop
             if why == TIME:
                 self.on_time(ts)
                 horizon = self.time_horizon()
                 ctx.ready()
                 continue
+            row = frames[stop].tolist()
             tracked = ctx.tracked[row[F_INST]]
             if why == GROW:
                 books.run_grow(tracked, row[F_HI] - row[F_LO])

@@ -498,6 +498,211 @@ def cb_gzip_cut_at_a_line_end(tmp_path: Path) -> Path:
     path.write_bytes(data)
     return path
 
+
+@case
+def cb_receive_stamps_of_many_digits(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = cb_updates(lines)
+        forms: list[Callable[[bytes], bytes]] = [
+            lambda s: s.ljust(len(s.split(b".")[0]) + 11, b"1"),  # 10 fraction digits
+            lambda s: s.ljust(len(s.split(b".")[0]) + 10, b"0"),  # 9, with zeros
+            lambda s: s + b"0" * 12,  # 10+ digits, all zeros
+            lambda s: s.split(b".")[0] + b".",  # no fraction digit
+            lambda s: s.split(b".")[0],  # no point
+            lambda s: b"0" + s,  # one leading zero
+            lambda s: b"0" * 9 + s,  # 19 digits before the point
+            lambda s: b"99999999999" + s,  # beyond 2262
+            lambda s: b"1" + b"0" * 25,
+        ]
+        for k, form in enumerate(forms):
+            edit(lines, updates[k::len(forms) * 2], lambda l: with_stamp(l, form(stamp_of(l))))
+        return lines
+    return coinbase(tmp_path, change)
+
+
+@case
+def cb_receive_stamps_with_21_digits_before_the_point(tmp_path: Path) -> Path:
+    # leading zeros: 000000000001618677817.118783 is the same time, but 21 digits long
+    return coinbase(tmp_path, lambda lines: edit(
+        lines, cb_updates(lines)[::50], lambda l: b"0" * 11 + l))
+
+
+@case
+def cb_receive_stamps_going_backwards(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = cb_updates(lines)
+        for a, b in zip(updates[10::40], updates[30::40], strict=False):
+            sa, sb = stamp_of(lines[a]), stamp_of(lines[b])
+            lines[a], lines[b] = with_stamp(lines[a], sb), with_stamp(lines[b], sa)
+        # a long jump back (an hour) and forward again, and a jump ahead by two minutes
+        for i in updates[200:210]:
+            lines[i] = with_stamp(lines[i], b"%d" % (int(stamp_of(lines[i]).split(b".")[0]) - 3600))
+        for i in updates[400:403]:
+            lines[i] = with_stamp(lines[i], b"%d.5" % (int(stamp_of(lines[i]).split(b".")[0]) + 120))
+        return lines
+    return coinbase(tmp_path, change)
+
+
+@case
+def cb_update_times(tmp_path: Path) -> Path:
+    forms = [b"2021-04-17T16:43:37.123Z", b"2021-04-17T16:43:37.123456789Z",
+             b"2021-04-17T16:43:37Z", b"2021-04-17T16:43:37.123456+00:00",
+             b"2021-04-17T16:43:37.123456", b"2021-04-17 16:43:37.123456Z",
+             b"2021-02-29T16:43:37.123456Z", b"2020-02-29T16:43:37.123456Z",
+             b"2021-04-17T24:00:00.000000Z", b"2021-04-17T16:43:60.000000Z",
+             b"1969-12-31T23:59:59.999999Z", b"2262-01-01T00:00:00.000000Z",
+             b"2261-12-31T23:59:59.999999Z", b"0001-01-01T00:00:00.000000Z",
+             b"9999-12-31T23:59:59.999999Z", b"2021-04-17T16:43:37.12345aZ",
+             b"2021-04-17T16:43:37.123456z", b"2021-04-17t16:43:37.123456Z",
+             b"1970-01-01T00:00:00.000000Z", b"2021-04-31T16:43:37.123456Z"]
+
+    def change(lines: Lines) -> Lines:
+        for k, form in enumerate(forms):
+            edit(lines, cb_updates(lines)[3 + k::len(forms) * 2],
+                 lambda l: sub(l, rb'"time":"[^"]*"', b'"time":"' + form + b'"'))
+        return lines
+    return coinbase(tmp_path, change)
+
+
+def cb_best(lines: Lines, product: bytes) -> tuple[str, str]:
+    """The best bid and ask price texts of a product's snapshot."""
+    snap = json_of(lines[cb_snapshot(lines, product)])
+    return (max(snap["bids"], key=lambda lv: float(lv[0]))[0],
+            min(snap["asks"], key=lambda lv: float(lv[0]))[0])
+
+
+def after_snapshot(lines: Lines, product: bytes, new: list[bytes]) -> Lines:
+    """`new` frames inserted right after the product's snapshot, stamped like it."""
+    at = cb_snapshot(lines, product)
+    stamp = stamp_of(lines[at])
+    lines[at + 1:at + 1] = [with_stamp(line, stamp) for line in new]
+    return lines
+
+
+@case
+def cb_updates_that_cross_or_lock_the_book(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        for product in (b"SKL-GBP", b"SKL-USD", b"NU-GBP", b"CRV-EUR"):
+            bid, ask = cb_best(lines, product)
+            kind = product[:3]
+            if product == b"SKL-GBP":  # buy at the best ask: locked
+                change = [("buy", ask, "1.0")]
+            elif product == b"SKL-USD":  # sell below the best bid: crossed
+                change = [("sell", str(float(bid) / 2), "1.0")]
+            elif product == b"NU-GBP":  # crossed, then uncrossed in the same frame
+                change = [("buy", ask, "1.0"), ("buy", ask, "0")]
+            else:  # the best ask deleted and a bid put there
+                change = [("sell", ask, "0"), ("buy", ask, "3")]
+            assert kind
+            after_snapshot(lines, product, [cb_update(b"0", product, change)])
+        # later, every product's snapshot again (the book comes back)
+        snapshots = indices(lines, b'"type":"snapshot"')
+        end = len(lines) // 2
+        stamp = stamp_of(lines[end])
+        lines[end:end] = [with_stamp(lines[i], stamp) for i in snapshots]
+        return lines
+    return coinbase(tmp_path, change)
+
+
+@case
+def cb_crossing_updates_in_the_middle(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = cb_updates(lines, b"SKL-GBP")
+        for i in updates[20::60]:
+            msg = json_of(lines[i])
+            msg["changes"].append(["buy", "99999", "1"])
+            lines[i] = stamp_of(lines[i]) + b": " + json.dumps(msg, separators=(",", ":")).encode()
+            # and it is taken away right after (the book stays stale until a snapshot)
+            lines.insert(i + 1, with_stamp(cb_update(b"0", b"SKL-GBP", [("buy", "99999", "0")]),
+                                           stamp_of(lines[i])))
+        return lines
+    return coinbase(tmp_path, change)
+
+
+@case
+def cb_same_price_twice_in_a_frame(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        for k, i in enumerate(cb_updates(lines)[::6]):
+            msg = json_of(lines[i])
+            side, price, size = msg["changes"][0]
+            extra = [[side, price, "0"]] if k % 2 else [[side, price, "7.5"], [side, price, size]]
+            msg["changes"] = msg["changes"] + extra
+            lines[i] = stamp_of(lines[i]) + b": " + json.dumps(msg, separators=(",", ":")).encode()
+        return lines
+    return coinbase(tmp_path, change)
+
+
+@case
+def cb_ticker_quotes_crossed_locked_zero(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        tickers = indices(lines, b'"type":"ticker"')
+        forms = [(b"14.9", b"14.8"), (b"14.8", b"14.8"), (b"0", b"14.8"), (b"14.8", b"0"),
+                 (b"0.0", b"0.0"), (b"-1", b"2"), (b"1e1", b"2e1")]
+        for k, (bid, ask) in enumerate(forms):
+            edit(lines, tickers[k::len(forms)], lambda l: sub(
+                sub(l, rb'"best_bid":"[^"]*"', b'"best_bid":"' + bid + b'"'),
+                rb'"best_ask":"[^"]*"', b'"best_ask":"' + ask + b'"'))
+        return lines
+    return coinbase(tmp_path, change)
+
+
+@case
+def cb_many_products(tmp_path: Path) -> Path:
+    # 40 copies of two products (snapshot and updates), more than every table holds at first
+    def change(lines: Lines) -> Lines:
+        out: Lines = []
+        for line in lines:
+            out.append(line)
+            if b'"product_id":"SKL-GBP"' in line or b'"product_id":"NU-GBP"' in line:
+                for k in range(40):
+                    out.append(line.replace(b'"product_id":"SKL-GBP"',
+                                            b'"product_id":"S%02d-GBP"' % k)
+                                   .replace(b'"product_id":"NU-GBP"',
+                                            b'"product_id":"N%02d-GBP"' % k))
+        return out[:6000]
+    return coinbase(tmp_path, change)
+
+
+@case
+def cb_repeated_lines(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        out: Lines = []
+        for k, line in enumerate(lines):
+            out.append(line)
+            if k % 9 == 0:
+                out.append(line)
+        return out
+    return coinbase(tmp_path, change)
+
+
+@case
+def cb_updates_before_any_snapshot(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        snapshots = indices(lines, b'"type":"snapshot"')
+        moved = [lines[i] for i in snapshots]
+        for i in reversed(snapshots):
+            del lines[i]
+        at = cb_updates(lines)[300]
+        stamp = stamp_of(lines[at])
+        lines[at:at] = [with_stamp(line, stamp) for line in moved]
+        return lines
+    return coinbase(tmp_path, change)
+
+
+@case
+def cb_blank_odd_and_control_lines(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = cb_updates(lines)
+        stamp = stamp_of(lines[updates[10]])
+        extra = [b"", b"   ", b"\t", b"junk", stamp, stamp + b":", stamp + b": ",
+                 stamp + b": {}", stamp + b": []", stamp + b": null", stamp + b": {\"type\":\"heartbeat\"}",
+                 stamp + b": {\"type\":\"l2update\"}", b"wss://ws-feed.pro.coinbase.com <- " + stamp + b": {}",
+                 stamp + b":{\"type\":\"heartbeat\"}", stamp + b"  : {}", b"\xff\xfe"]
+        for k, line in enumerate(extra):
+            lines.insert(updates[10 + 3 * k] + k, line)
+        return lines
+    return coinbase(tmp_path, change)
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_scanned_replay_equals_line_replay(name: str, tmp_path: Path) -> None:
     path = CASES[name](tmp_path)
