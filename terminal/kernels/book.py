@@ -339,3 +339,14 @@ def microprice(book: np.ndarray, counts: np.ndarray) -> float:
     bid, bid_size = book[0, nb - 1], book[1, nb - 1]
     ask, ask_size = book[2, na - 1], book[3, na - 1]
     return float((bid * ask_size + ask * bid_size) / (bid_size + ask_size))
+
+
+@njit(cache=True, nogil=True)
+def levels_in_range(levels: np.ndarray) -> bool:
+    """Every row of a (n, 2+) price/size table has 0 < price < inf and 0 <= size < inf."""
+    for r in range(levels.shape[0]):
+        price = levels[r, 0]
+        size = levels[r, 1]
+        if not (0.0 < price < np.inf) or not (0.0 <= size < np.inf):
+            return False
+    return True

@@ -10,11 +10,9 @@ import math
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
 from terminal.core.bus import EventBus
 from terminal.core.topics import Kind
+from terminal.kernels.book import levels_in_range
 from terminal.model.ids import InstrumentId
 from terminal.model.market import Bar, BookDelta, BookSnapshot, Quote, Trade
 from terminal.services.freshness import Freshness
@@ -32,13 +30,6 @@ class QualityFinding:
     detail: str
     ts_ns: int
     count: int  # findings of this kind for this instrument so far, this one included
-
-
-def _plain_levels(levels: npt.NDArray[np.float64]) -> bool:
-    """Every level of a (n, 2+) column array has 0 < price < inf and 0 <= size < inf."""
-    prices, sizes = levels[:, 0], levels[:, 1]
-    return bool(np.all((prices > 0.0) & (prices < math.inf) & (sizes >= 0.0)
-                       & (sizes < math.inf)))
 
 
 class QualityMonitor:
@@ -149,7 +140,8 @@ class QualityMonitor:
     def check_book(self, event: BookSnapshot | BookDelta) -> bool:
         inf = math.inf
         columns = event.columns if type(event) is BookSnapshot else None
-        if columns is not None and all(_plain_levels(columns[side]) for side in "ba"):
+        if columns is not None and levels_in_range(columns["b"]) \
+                and levels_in_range(columns["a"]):
             self.freshness.seen(event.instrument_id, event.ts_recv)
             self._fresh(event.instrument_id)
             return True

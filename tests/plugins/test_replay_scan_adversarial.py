@@ -31,9 +31,14 @@ from typing import Any
 import pytest
 
 from plugins.replay.formats import open_recording
+from plugins.replay.formats.cryptofeed_kraken import KrakenDecoder
+from plugins.replay.formats.timeparse import recv_bytes_to_ns
+from terminal.kernels.array_book import ArrayBook
 from terminal.app import Engine, EngineOptions
 from terminal.core.topics import Kind
+from terminal.model.market import BookDelta, BookSnapshot
 from terminal.model.market_run import MarketRun
+from terminal.services.book_sync import KrakenChecksumSync
 from tests.data_paths import SHARED_DATA
 
 WS = SHARED_DATA / "ws"
@@ -702,6 +707,348 @@ def cb_blank_odd_and_control_lines(tmp_path: Path) -> Path:
             lines.insert(updates[10 + 3 * k] + k, line)
         return lines
     return coinbase(tmp_path, change)
+
+
+# Kraken: book updates `[id,{"a"|"b":[[p,v,t],...],"c":"crc"},"book-1000","PAIR"]`
+
+def kr_updates(lines: Lines, pair: bytes | None = None) -> list[int]:
+    needles = [b'"c":"'] + ([b'"' + pair + b'"]'] if pair else [])
+    return [i for i in indices(lines, *needles) if b'"as":' not in lines[i]]
+
+
+def kr_snapshot(lines: Lines, pair: bytes) -> int:
+    return first(lines, b'"as":', b'"' + pair + b'"]')
+
+
+def fix_checksums(lines: Lines) -> Lines:
+    """Every update's "c" made the CRC32 of the book it leaves (as the venue would send),
+    with the books kept by the Python rules from the frames as they now are."""
+    decoder = KrakenDecoder()
+    syncs: dict[Any, KrakenChecksumSync] = {}
+    for i, line in enumerate(lines):
+        stamp, sep, payload = line.partition(b": ")
+        if not sep or not line[:1].isdigit():
+            continue
+        try:
+            events = decoder.decode(recv_bytes_to_ns(stamp), payload)
+        except Exception:
+            continue
+        for event in events:
+            if isinstance(event, BookSnapshot):
+                sync = syncs[event.instrument_id] = KrakenChecksumSync(ArrayBook())
+                sync.on_snapshot(event)
+            elif isinstance(event, BookDelta) and event.instrument_id in syncs:
+                sync = syncs[event.instrument_id]
+                sync._update(dataclasses.replace(event, checksum=None))
+                if event.checksum is not None:
+                    lines[i] = re.sub(rb'"c":"\d+"', b'"c":"%d"' % sync.checksum(), line)
+    return lines
+
+
+def kraken(tmp_path: Path, change: Callable[[Lines], Lines], fix: bool = True,
+           **kw: Any) -> Path:
+    header, lines = capture(KRAKEN)
+    lines = change(lines)
+    return write(tmp_path, KRAKEN, header, fix_checksums(lines) if fix else lines, **kw)
+
+
+LEVEL = rb'\["([^"]*)","([^"]*)","([^"]*)"\]'
+
+
+def kr_levels(change: Callable[[re.Match[bytes]], bytes]) -> Callable[[bytes], bytes]:
+    return lambda line: re.sub(LEVEL, change, line)
+
+
+def level(price: bytes, volume: bytes, time: bytes, *more: bytes) -> bytes:
+    return b"[" + b",".join(b'"' + x + b'"' for x in (price, volume, time, *more)) + b"]"
+
+
+@case
+def kr_republish_flags(tmp_path: Path) -> Path:
+    return kraken(tmp_path, lambda lines: edit(
+        lines, kr_updates(lines)[::3],
+        kr_levels(lambda m: level(m[1], m[2], m[3], b"r"))))
+
+
+@case
+def kr_level_of_four_or_five_values(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = kr_updates(lines)
+        forms = [b"x", b"R", b"r ", b"", b"rr"]
+        for k, form in enumerate(forms):
+            edit(lines, updates[k::12], kr_levels(lambda m: level(m[1], m[2], m[3], form)))
+        edit(lines, updates[6::12], kr_levels(lambda m: level(m[1], m[2], m[3], b"r", b"r")))
+        edit(lines, updates[7::12], kr_levels(lambda m: m[0][:-1] + b',1]'))
+        edit(lines, updates[8::12], kr_levels(lambda m: m[0][:-1] + b',null]'))
+        edit(lines, updates[9::12], kr_levels(lambda m: b'["' + m[1] + b'","' + m[2] + b'"]'))
+        return lines
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_two_and_three_payload_objects(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        out: Lines = []
+        updates = set(kr_updates(lines))
+        pending: dict[bytes, int] = {}
+        k = 0
+        for i, line in enumerate(lines):
+            if i not in updates:
+                out.append(line)
+                continue
+            pair = line.rsplit(b',"', 1)[1]
+            if pair in pending:  # merge this update into the previous one of its pair
+                j = pending.pop(pair)
+                head, _, _ = out[j].rpartition(b',"c":"')
+                body = line.split(b",", 1)[1].rsplit(b',"book-', 1)[0]
+                forms = [head + b"}," + body,  # {a...},{b...,c}
+                         head + b"," + body[1:],  # {a...,b...,c} one object
+                         head + b"}," + body + b",{" + b'"c":"1"}',  # three objects
+                         head + b',"c":"1"},' + body]  # a checksum in both
+                merged = forms[k % len(forms)] + b',"book-' + line.rsplit(b',"book-', 1)[1]
+                out[j] = merged
+                k += 1
+                continue
+            if len(out) % 5 == 0:
+                pending[pair] = len(out)
+            out.append(line)
+        return out
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_key_order_duplicates_and_whitespace(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = kr_updates(lines)
+        edit(lines, updates[0::9], lambda l: sub(l, rb'\{("[ab]":\[.*\]),("c":"\d+")\}', rb'{\2,\1}'))
+        edit(lines, updates[1::9], lambda l: sub(l, rb'\{("[ab]":\[.*\]),', rb'{\1,\1,'))
+        edit(lines, updates[2::9], lambda l: sub(l, rb'("c":"\d+")', rb'\1,\1'))
+        edit(lines, updates[3::9], lambda l: l.replace(b'","', b'", "'))
+        edit(lines, updates[4::9], lambda l: l.replace(b',{', b', {', 1))
+        edit(lines, updates[5::9], lambda l: l[:-1] + b' ]')
+        edit(lines, updates[6::9], lambda l: sub(l, rb'("[ab]":)', rb'\1 '))
+        edit(lines, updates[7::9], lambda l: sub(l, rb'("c":"\d+")', rb'\1,"x":1'))
+        return lines
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_missing_and_bad_checksums(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        for pair, form in ((b"XMR/USD", None), (b"SC/EUR", b'"c":"1"'),
+                           (b"WAVES/EUR", b'"c":""'), (b"GRT/ETH", b'"c":"4294967296"'),
+                           (b"KSM/XBT", b'"c":"00000000001"'), (b"ETH/CHF", b'"c":1'),
+                           (b"OCEAN/XBT", b'"c":"-1"')):
+            for i in kr_updates(lines, pair)[10:14]:
+                if form is None:
+                    lines[i] = sub(lines[i], rb',"c":"\d+"', b"")
+                else:
+                    lines[i] = sub(lines[i], rb'"c":"\d+"', form)
+        # and the snapshots again, later: the books come back
+        snapshots = indices(lines, b'"as":')
+        end = len(lines) * 2 // 3
+        stamp = stamp_of(lines[end])
+        lines[end:end] = [with_stamp(lines[i], stamp) for i in snapshots]
+        return lines
+    return kraken(tmp_path, change, fix=False)
+
+
+@case
+def kr_checksums_with_leading_zeros(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        return lines
+    header, lines = capture(KRAKEN)
+    lines = fix_checksums(lines)
+    edit(lines, kr_updates(lines)[::4], lambda l: sub(l, rb'"c":"(\d+)"',
+                                                       lambda m: b'"c":"' + m[1].zfill(10) + b'"'))
+    return write(tmp_path, KRAKEN, header, lines)
+
+
+@case
+def kr_price_and_volume_texts(tmp_path: Path) -> Path:
+    """Texts the venue's checksum sees differently (leading/trailing zeros, many digits),
+    with checksums made for them."""
+    forms: list[Callable[[re.Match[bytes]], bytes]] = [
+        lambda m: level(b"00" + m[1], m[2], m[3]),
+        lambda m: level(m[1], b"000" + m[2], m[3]),
+        lambda m: level(m[1] + b"0", m[2], m[3]),
+        lambda m: level(m[1], digits_to(18)(m[2]), m[3]),
+        lambda m: level(digits_to(17)(m[1]), m[2], m[3]),
+        lambda m: level(m[1], digits_to(19)(m[2]), m[3]),
+        lambda m: level(m[1], digits_to(15, b"3")(m[2]), m[3]),
+        lambda m: level(m[1].split(b".")[0], m[2], m[3]) if b"." in m[1] and int(m[1].split(b".")[0]) else m[0],
+        lambda m: level(m[1], b"0", m[3]),
+        lambda m: level(m[1], b"0.0", m[3]),
+        lambda m: level(m[1], m[2] + b"e0", m[3]),
+        lambda m: level(m[1], b"0" + m[2], m[3], b"r"),
+    ]
+
+    def change(lines: Lines) -> Lines:
+        for k, form in enumerate(forms):
+            edit(lines, kr_updates(lines)[k::len(forms) + 1], kr_levels(form))
+        return lines
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_level_times(tmp_path: Path) -> Path:
+    forms: list[Callable[[bytes], bytes]] = [
+        lambda t: t + b"1111",  # 10 fraction digits
+        lambda t: t.split(b".")[0],  # whole seconds
+        lambda t: t.split(b".")[0] + b".",
+        lambda t: b"0",
+        lambda t: b"0.000001",
+        lambda t: t + b"e0",
+        lambda t: b"-" + t,
+        lambda t: b"00" + t,  # leading zeros, 12 digits before the point
+        lambda t: b"9999999999.5",  # 2286: beyond the window
+        lambda t: b"9214646399.999999",  # 2261-12-31T23:59:59.999999
+        lambda t: b"9214646400",  # 2262-01-01: the end of the window
+        lambda t: t[:-1],
+    ]
+
+    def change(lines: Lines) -> Lines:
+        for k, form in enumerate(forms):
+            edit(lines, kr_updates(lines)[k::len(forms) + 2],
+                 kr_levels(lambda m: level(m[1], m[2], form(m[3]))))
+        return lines
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_level_times_with_21_digits_before_the_point(tmp_path: Path) -> Path:
+    # "0000000000001618678133.366461" is the time 1618678133.366461, in 22 digits
+    return kraken(tmp_path, lambda lines: edit(
+        lines, kr_updates(lines)[::25],
+        kr_levels(lambda m: level(m[1], m[2], b"0" * 12 + m[3]))))
+
+
+@case
+def kr_unknown_and_lowercase_pairs(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = kr_updates(lines)
+        edit(lines, updates[0::7], lambda l: sub(l, rb'"([A-Z/]+)"\]$', b'"FOO/BAR"]'))
+        edit(lines, updates[1::7], lambda l: sub(l, rb'"([A-Z/]+)"\]$', lambda m: b'"' + m[1].lower() + b'"]'))
+        edit(lines, updates[2::7], lambda l: sub(l, rb'"([A-Z/]+)"\]$', b'"XMR\\/USD"]'))
+        edit(lines, updates[3::7], lambda l: sub(l, rb'"([A-Z/]+)"\]$', b'""]'))
+        edit(lines, updates[4::7], lambda l: sub(l, rb'"([A-Z/]+)"\]$', b'"XMR/USD.d"]'))
+        return lines
+    return kraken(tmp_path, change, fix=False)
+
+
+@case
+def kr_channel_names(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = kr_updates(lines)
+        forms = [b'"book-10"', b'"book-"', b'"book"', b'"book-1234567"', b'"book-0"',
+                 b'"book-01000"', b'"books-1000"', b'"spread"', b'"book-1000 "']
+        for k, form in enumerate(forms):
+            edit(lines, updates[k::len(forms) * 3], lambda l: sub(l, rb'"book-1000"', form))
+        return lines
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_shallow_subscriptions(tmp_path: Path) -> Path:
+    """Books of depth 5, 10 and 25 (the snapshot kept whole or cut to the depth): updates
+    push levels out of range, which the checksum then leaves out."""
+    def change(lines: Lines) -> Lines:
+        for pair, depth, cut in ((b"XMR/USD", 5, False), (b"SC/EUR", 10, True),
+                                 (b"WAVES/EUR", 25, True), (b"GRT/ETH", 10, False),
+                                 (b"KSM/XBT", 3, True)):
+            name = b'"book-%d"' % depth
+            at = kr_snapshot(lines, pair)
+            if cut:
+                snap = json.loads(payload_of(lines[at]))
+                snap[1] = {"as": snap[1]["as"][:depth], "bs": snap[1]["bs"][:depth]}
+                snap[2] = name.decode().strip('"')
+                lines[at] = stamp_of(lines[at]) + b": " + json.dumps(
+                    snap, separators=(",", ":")).encode()
+            else:
+                lines[at] = lines[at].replace(b'"book-1000"', name)
+            edit(lines, kr_updates(lines, pair), lambda l: l.replace(b'"book-1000"', name))
+        return lines
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_crossing_updates_with_good_checksums(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        for k, pair in enumerate((b"XMR/USD", b"SC/EUR", b"WAVES/EUR")):
+            at = kr_snapshot(lines, pair)
+            snap = json.loads(payload_of(lines[at]))
+            ask = snap[1]["as"][0]
+            bid = snap[1]["bs"][0]
+            side, lv = (("b", [ask[0], "1.00000000", ask[2]]) if k == 0 else
+                        ("a", [bid[0], "2.00000000", bid[2]]) if k == 1 else
+                        ("b", [str(float(ask[0]) * 2), "1.00000000", ask[2]]))
+            frame = [snap[0], {side: [lv], "c": "0"}, "book-1000", pair.decode()]
+            lines.insert(at + 1, stamp_of(lines[at]) + b": " + json.dumps(
+                frame, separators=(",", ":")).encode())
+            # it is taken back a little later (the book is stale until a snapshot)
+            j = kr_updates(lines, pair)[5]
+            frame[1] = {side: [[lv[0], "0.00000000", lv[2]]], "c": "0"}
+            lines.insert(j, stamp_of(lines[j]) + b": " + json.dumps(
+                frame, separators=(",", ":")).encode())
+        snapshots = indices(lines, b'"as":')
+        end = len(lines) // 2
+        stamp = stamp_of(lines[end])
+        lines[end:end] = [with_stamp(lines[i], stamp) for i in snapshots]
+        return lines
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_deletes_of_missing_levels_and_empty_sides(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = kr_updates(lines)
+        edit(lines, updates[0::8], kr_levels(lambda m: level(b"%.2f" % (float(m[1]) * 3 + 1), b"0.00000000", m[3])))
+        edit(lines, updates[1::8], lambda l: sub(l, rb'\{"([ab])":\[', rb'{"\1":[],"\1":['))
+        edit(lines, updates[2::8], lambda l: sub(l, rb'\{"([ab])":\[', rb'{"\1":[')
+             .replace(b',"c":', b'],"c":', 0))
+        edit(lines, updates[3::8], lambda l: sub(l, rb'\{("[ab]":\[.*\]),"c"', rb'{"a":[],"b":[],"c"'))
+        return lines
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_huge_frames(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = kr_updates(lines, b"XMR/USD")
+        for k, i in enumerate(updates[3:30:4]):
+            n = 20_000 if k == 0 else 2_500
+            frame = json.loads(payload_of(lines[i]))
+            frame[1] = {"a": [[f"{400 + j * 0.01:.2f}", f"{1 + j % 5}.00000000",
+                               "1618678133.500000"] for j in range(n)],
+                        "b": [[f"{300 - j * 0.01:.2f}", "1.50000000", "1618678133.400000"]
+                              for j in range(n // 2)], "c": "0"}
+            lines[i] = stamp_of(lines[i]) + b": " + json.dumps(frame, separators=(",", ":")).encode()
+        return lines
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_receive_stamps_going_backwards(tmp_path: Path) -> Path:
+    def change(lines: Lines) -> Lines:
+        updates = kr_updates(lines)
+        for a, b in zip(updates[5::30], updates[25::30], strict=False):
+            sa, sb = stamp_of(lines[a]), stamp_of(lines[b])
+            lines[a], lines[b] = with_stamp(lines[a], sb), with_stamp(lines[b], sa)
+        for i in updates[300:320]:
+            lines[i] = with_stamp(lines[i], b"1618678100.5")
+        return lines
+    return kraken(tmp_path, change)
+
+
+@case
+def kr_gzip_truncated(tmp_path: Path) -> Path:
+    return kraken(tmp_path, lambda lines: lines, gz=True, cut=0.7)
+
+
+@case
+def kr_no_newline_at_end(tmp_path: Path) -> Path:
+    return kraken(tmp_path, lambda lines: lines[:kr_updates(lines)[-1] + 1],
+                  newline_at_end=False)
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_scanned_replay_equals_line_replay(name: str, tmp_path: Path) -> None:
