@@ -9,7 +9,7 @@ DEMO_FILES := $(wildcard $(SHARED_DATA)/ws/cryptofeed__BINANCE.ws.1.0)
 DEMO_INSTRUMENTS := $(wildcard $(SHARED_DATA)/ref/cryptofeed__BINANCE.0)
 DEMO_HISTORY := $(wildcard $(SHARED_DATA)/ohlcv/freqtrade__UNITTEST_BTC-1m.json $(SHARED_DATA)/ohlcv/backtesting.py__GOOG.csv)
 
-.PHONY: setup run test lint bench clean lock postgres screenshots package
+.PHONY: clean-kernels setup run test lint bench clean lock postgres screenshots package
 
 setup: $(STAMP)
 
@@ -74,3 +74,9 @@ lock:
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	$(MAKE) clean-kernels
+
+# numba checks a cached kernel against its own file only: after editing a kernel that others
+# call from other files (terminal/kernels/text_scan.py, book.py...), drop the caches
+clean-kernels:
+	find terminal plugins -name '*.nbi' -delete -o -name '*.nbc' -delete

@@ -11,7 +11,9 @@ import sys
 if getattr(sys, "frozen", False) and not os.environ.get("NUMBA_CACHE_DIR"):
     from terminal.paths import numba_cache_dir
 
-    cache = numba_cache_dir()
+    # this build: the executable is written anew by every build
+    built = os.stat(sys.executable)
+    cache = numba_cache_dir(f"{built.st_size:x}-{built.st_mtime_ns:x}")
     try:
         cache.mkdir(parents=True, exist_ok=True)
         os.environ["NUMBA_CACHE_DIR"] = str(cache)

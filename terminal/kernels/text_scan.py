@@ -13,7 +13,8 @@ accepts, and it accepts few:
   fast path). Larger m or f are not read. The digit integer m is returned too: it is the
   text with the point removed and leading zeros stripped, which Kraken's checksum covers.
 - `json_uint`: a JSON integer 0 <= v < 10**18 (no sign, no leading zero, no fraction).
-- `epoch_seconds_ns`: `ddd[.fffffffff]` epoch seconds to ns, exactly, below a bound.
+- `epoch_seconds_ns`: `ddd[.fffffffff]` epoch seconds (at most 20 digits before the point,
+  as timeparse reads them) to ns, exactly, below a bound.
 - `iso27_ns`: `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds) to ns, with the calendar
   checked as `datetime.fromisoformat` checks it.
 """
@@ -25,6 +26,7 @@ from numba import njit
 
 MAX_EXACT = 2**53
 MAX_DIGITS = 10**18
+MAX_EPOCH_DIGITS = 20  # timeparse._MAX_EPOCH_DIGITS: whole-second digits, leading zeros too
 NS_PER_SECOND = 1_000_000_000
 NS_PER_DAY = 86_400 * NS_PER_SECOND
 _POW10 = np.array([10.0**k for k in range(23)], dtype=np.float64)
@@ -130,7 +132,7 @@ def epoch_seconds_ns(buf: np.ndarray, i: int, end: int, limit_ns: int) -> tuple[
             return -1, 0
         digits += 1
         i += 1
-    if digits == 0:
+    if digits == 0 or digits > MAX_EPOCH_DIGITS:  # (the Python readers refuse more digits)
         return -1, 0
     frac = 0
     scale = NS_PER_SECOND

@@ -32,7 +32,6 @@ from terminal.kernels.book_runs import (
     S_VERIFIED,
     S_WATCHED,
 )
-from terminal.model.ids import InstrumentId
 from terminal.model.market_run import RunSource
 from terminal.services.book_sync import KrakenChecksumSync
 
@@ -51,7 +50,9 @@ class RunContext:
         self.source = source
         self._versions = versions
         self._seen_versions = (-1, -1, -1)
-        self.tracked: list[_Tracked] = []
+        # per instrument of the source: its book, once the Python path has made one (a
+        # quote alone makes none), and its quality slot, once quality has seen it
+        self.tracked: list[_Tracked | None] = []
         self._kraken: list[int] = []  # instruments whose sync keeps checksum state
         self.inst: npt.NDArray[np.int64] = np.zeros((0, INST_COLUMNS), dtype=np.int64)
         self.tops: npt.NDArray[np.float64] = np.zeros((0, 4), dtype=np.float64)
@@ -65,41 +66,44 @@ class RunContext:
         """Take in instruments new to the source, and rebuild after any change elsewhere."""
         instruments = self.source.instruments
         if len(instruments) != len(self.tracked):
-            self._extend(instruments[len(self.tracked):])
+            self.settle()
+            self.tracked.extend([None] * (len(instruments) - len(self.tracked)))
+            k = len(self.tracked)
+            self.inst = np.zeros((k, INST_COLUMNS), dtype=np.int64)
+            self.tops = np.full((k, 4), NAN, dtype=np.float64)
             self._seen_versions = (-1, -1, -1)
         if self._versions() != self._seen_versions:
             self.refresh()
 
-    def _extend(self, new: list[InstrumentId]) -> None:
-        self.settle()
-        for iid in new:
-            tracked = self._manager.tracked_for_runs(iid)
-            if isinstance(tracked.sync, KrakenChecksumSync):
-                self._kraken.append(len(self.tracked))
-            self.tracked.append(tracked)
-        k = len(self.tracked)
-        self.inst = np.zeros((k, INST_COLUMNS), dtype=np.int64)
-        self.tops = np.full((k, 4), NAN, dtype=np.float64)
-
     def refresh(self) -> None:
+        """Rebuild every instrument's row. One without a book or not yet seen by quality
+        gets none of the kernel's work (its frames take the Python path, which makes them):
+        the kernel never makes a book or a quality slot the Python path would not."""
         manager, quality, fresh = self._manager, self._quality, self._quality.freshness
         self.settle()
-        for k, tracked in enumerate(self.tracked):
+        self._kraken = []
+        for k, iid in enumerate(self.source.instruments):
+            tracked = self.tracked[k] = manager.tracked_if_any(iid)
+            qslot = fresh.slot_if_any(iid)
+            row = [0] * INST_COLUMNS  # S_FAST, S_USABLE 0: the Python path; S_VERIFIED settled
+            if tracked is None or qslot is None:
+                self.inst[k] = row
+                continue
             sync = tracked.sync
             policy = sync.run_policy
             manager.run_follow(tracked)
-            quiet = quality.is_quiet(tracked.iid)
-            row = [0] * INST_COLUMNS  # S_VERIFIED 0: settled above
+            quiet = quality.is_quiet(iid)
             row[S_SLOT] = tracked.slot
             row[S_TEXT_P], row[S_TEXT_V] = tracked.text_slots
             if isinstance(sync, KrakenChecksumSync):
+                self._kraken.append(k)
                 row[S_DEPTH] = sync.depth
                 row[S_CRC] = NO_CRC
             row[S_POLICY] = -1 if policy is None else policy
             row[S_FAST] = int(policy is not None and sync.run_ready() and not quiet)
             row[S_USABLE] = int(sync.synced and not quiet)
             row[S_WATCHED] = int(manager.is_watched(tracked))
-            row[S_QSLOT] = fresh.slot(tracked.iid)
+            row[S_QSLOT] = qslot
             self.inst[k] = row
             self.set_top(k, tracked)
         self._seen_versions = self._versions()
@@ -108,7 +112,9 @@ class RunContext:
         """Hand what the kernel kept per instrument back to the Python side: checksums
         verified, and (as it may have changed the book) no cached checksum."""
         for k in self._kraken:
-            sync = self.tracked[k].sync
+            tracked = self.tracked[k]
+            assert tracked is not None
+            sync = tracked.sync
             assert isinstance(sync, KrakenChecksumSync)
             sync.checksums_verified += int(self.inst[k, S_VERIFIED])
             self.inst[k, S_VERIFIED] = 0

@@ -131,8 +131,9 @@ class BookManager:
         return tracked
 
     # -- the run path (see terminal.kernels.book_runs) ----------------------------------
-    def tracked_for_runs(self, iid: InstrumentId) -> _Tracked:
-        return self._tracked(iid)
+    def tracked_if_any(self, iid: InstrumentId) -> _Tracked | None:
+        """The book of `iid` if one is kept (the run path never makes one)."""
+        return self._books.get(iid)
 
     def is_watched(self, tracked: _Tracked) -> bool:
         """Someone is told of every update of this book (not only top-of-book changes)."""

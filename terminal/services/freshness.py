@@ -49,6 +49,9 @@ class Freshness:
                 self._bind()
         return slot
 
+    def slot_if_any(self, key: object) -> int | None:
+        return self._slots.get(key)
+
     def seen(self, key: object, ts: int) -> None:
         """The feed of `key` delivered something received at `ts`."""
         slot = self._slots.get(key)

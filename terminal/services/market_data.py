@@ -23,6 +23,7 @@ from terminal.kernels.book_runs import (
     DONE,
     GROW,
     PUBLISH,
+    SLOW,
     TIME,
     compiled_apply_run,
 )
@@ -208,11 +209,23 @@ class MarketDataService:
             row = frames[stop].tolist()
             tracked = ctx.tracked[row[F_INST]]
             if why == GROW:
+                assert tracked is not None  # the kernel applies only to books kept
                 books.run_grow(tracked, row[F_HI] - row[F_LO])
                 continue
             if advance is not None:
                 advance(max(clock, ts))
-            if why == PUBLISH:
+            if why == SLOW:  # the Python path, which counts it
+                ctx.settle()
+                event = run.event(stop)
+                if type(event) is Quote:
+                    slow_quotes += 1
+                    self.on_quote(event)
+                else:
+                    slow_deltas += 1
+                    self.on_book_delta(event)  # type: ignore[arg-type]
+            elif tracked is None:  # applied only to books kept: cannot be
+                raise AssertionError(f"run kernel stop {why} for an instrument without a book")
+            elif why == PUBLISH:
                 k = row[F_INST]
                 books.run_published(tracked, ctx.tops[k].tolist() if moved else None,
                                     row[F_TS_EVENT], ts)
@@ -227,15 +240,6 @@ class MarketDataService:
                 books.run_checksum_failed(tracked, row[F_CHECKSUM], int(out[2]),
                                           row[F_TS_EVENT], ts)
                 told += 1
-            else:  # SLOW: the Python path, which counts it
-                ctx.settle()
-                event = run.event(stop)
-                if type(event) is Quote:
-                    slow_quotes += 1
-                    self.on_quote(event)
-                else:
-                    slow_deltas += 1
-                    self.on_book_delta(event)  # type: ignore[arg-type]
             ctx.ready()
             start = stop + 1
         ctx.settle()
