@@ -13,7 +13,9 @@ the better source). It stops at the first frame that needs more than that, and s
   bad, crossed, locked, out of order, or for a book that is not usable, so it is
   published).
 - TIME: frame j is not applied; market time reached `horizon`, so time-driven work (bars
-  closing, risk looks, quality checks) runs first.
+  closing, risk looks, quality checks) runs first. As between events, on_time is due only
+  when a frame's receive time differs from the previous event's (`timed`: that time for
+  the frame at `start`).
 - GROW: frame j is not applied; a side might not have room for its levels.
 - PUBLISH: frame j is applied; its top of book differs from the one last published, or
   someone listens to every update of that book.
@@ -260,9 +262,10 @@ def apply_run(store, applied, inst, tops, last_seen, usual_gap,  # type: ignore[
         ts = frames[j, F_TS_RECV]
         out[0] = j
         out[4] = ts
-        if ts >= horizon and ts != timed:
+        if ts != timed and ts >= horizon:  # on_time(ts) would be due before this frame
             out[1] = clock
             return TIME
+        timed = ts  # (on_time(ts) below the horizon only moves the clock)
         if frames[j, F_KIND] == QUOTE_FRAME:
             if not _quote(inst, k, values, frames[j, F_LO], frames[j, F_TS_EVENT], last_seen,
                           usual_gap, last_quote, gap_weight):

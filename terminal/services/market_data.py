@@ -79,7 +79,6 @@ class MarketDataService:
         self._next_quality_check = 0
         self._horizon = horizon
         self._advance_clock = advance_clock
-        self._timed = -1  # the time of the last on_time
         self._horizon_at: int | None = None
         self._contexts: WeakKeyDictionary[RunSource, RunContext] = WeakKeyDictionary()
         bus.subscribe_kind(Kind.QUOTE, self._remember_quote)
@@ -93,7 +92,6 @@ class MarketDataService:
         self.last_quote[quote.instrument_id] = quote
 
     def on_time(self, ts_ns: int) -> None:
-        self._timed = ts_ns
         if ts_ns < self.time_horizon():  # nothing is due: only the clock moves
             if self._advance_clock is not None:
                 self._advance_clock(ts_ns)
@@ -193,14 +191,18 @@ class MarketDataService:
         out[1] = out[3] = 0
         horizon = self.time_horizon()
         start = slow_deltas = slow_quotes = told = 0
+        # the time of the event before frame `start`: the data client gave the first frame
+        # its on_time, or it shares the time of the event before it
+        timed = run.first_ts
         while True:
             why = apply_run(store.table, store.applied, ctx.inst, ctx.tops,
                             fresh.last_seen, fresh.usual_gap, fresh.last_quote, frames, values,
-                            levels, start, horizon, self._timed, GAP_WEIGHT, out)
+                            levels, start, horizon, timed, GAP_WEIGHT, out)
             if why == DONE:
                 break
             stop, clock, moved, _, ts = out.tolist()
             start = stop
+            timed = ts  # frame `stop`'s time is dealt with (TIME: by the on_time below)
             if why == TIME:
                 self.on_time(ts)
                 horizon = self.time_horizon()
