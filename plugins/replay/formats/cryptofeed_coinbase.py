@@ -80,6 +80,13 @@ def _plain_levels(raw: list[Any]) -> list[Level] | None:
     return None if columns is None else list(zip(columns[0], columns[1], strict=True))
 
 
+def _levels_text(payload: bytes) -> bytes:
+    """The part of a snapshot frame from its first level array on: what the plain-text
+    check must cover (the `product_id` key before it holds a `_` of its own)."""
+    starts = [i for i in (payload.find(b'"asks":'), payload.find(b'"bids":')) if i >= 0]
+    return payload[min(starts):] if starts else payload
+
+
 def _time(value: Any, field: str = "time") -> int:
     if type(value) is not str:
         raise RowError(f"expected an ISO time string, got {type_name(value)} {shown(value)}",
@@ -194,7 +201,7 @@ class CoinbaseDecoder:
         if kind == "snapshot":
             stamp = msg.get("time")
             bids_raw, asks_raw = msg["bids"], msg["asks"]
-            plain = is_plain_text(payload)
+            plain = is_plain_text(_levels_text(payload))
             return (BookSnapshot(self.iid(msg["product_id"]), _levels(bids_raw, "bids", plain),
                                  _levels(asks_raw, "asks", plain), 0,
                                  ts if stamp is None else _time(stamp), ts,
