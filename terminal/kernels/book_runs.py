@@ -52,6 +52,7 @@ from terminal.kernels.array_book import HEAD_SIZE
 from terminal.kernels.book import ASK, BID, _set
 from terminal.kernels.pointers import f64_matrix, i64_vector
 from terminal.model.market_run import (
+    DIGIT_BITS,
     F_CHECKSUM,
     F_FIRST,
     F_HI,
@@ -74,7 +75,6 @@ INST_COLUMNS = 11
 GENERIC, BINANCE_SPOT, KRAKEN = 0, 1, 2
 CHECKSUM_LEVELS = 10
 NO_CRC = -1
-DIGIT_BITS = 2**62
 _INF = np.inf
 
 

@@ -33,6 +33,9 @@ BOOK_FRAME, QUOTE_FRAME = 0, 1
 L_BID, L_MP, L_MV, L_P0, L_P1, L_S0, L_S1 = range(7)
 LEVEL_COLUMNS = 7
 NO_CHECKSUM = -1
+# a digit integer 0 <= v < 10**18 as a float64 text-book size: the double whose bits are
+# DIGIT_BITS + v (terminal.kernels.book_runs)
+DIGIT_BITS = 2**62
 
 I64Array = npt.NDArray[np.int64]
 F64Array = npt.NDArray[np.float64]

@@ -16,14 +16,9 @@ from typing import Protocol
 
 from terminal.kernels.array_book import ArrayBook
 from terminal.kernels.book import ASK, BID
-from terminal.kernels.book_runs import (
-    BINANCE_SPOT,
-    DIGIT_BITS,
-    GENERIC,
-    KRAKEN,
-    kraken_checksum,
-)
+from terminal.kernels.book_runs import BINANCE_SPOT, GENERIC, KRAKEN, kraken_checksum
 from terminal.model.market import BookDelta, BookSnapshot, Level
+from terminal.model.market_run import DIGIT_BITS
 
 MAX_BUFFERED_DIFFS = 10_000
 CHECKSUM_LEVELS = 10  # Kraken's CRC32 covers the best 10 levels per side

@@ -52,7 +52,6 @@ MAX_PROBLEMS_KEPT = 1000
 QUALITY_CHECK_EVERY_NS = 1_000_000_000
 PROBLEMS_LOGGED = 20
 LATEST = 2**63 - 1
-_APPLY_RUN = compiled_apply_run()
 
 
 class MarketDataService:
@@ -80,6 +79,7 @@ class MarketDataService:
         self._horizon = horizon
         self._advance_clock = advance_clock
         self._horizon_at: int | None = None
+        self._apply_run: Callable[..., int] | None = None  # compiled on the first run
         self._contexts: WeakKeyDictionary[RunSource, RunContext] = WeakKeyDictionary()
         bus.subscribe_kind(Kind.QUOTE, self._remember_quote)
         bus.subscribe_kind(Kind.BOOK_STATUS, self._book_status)
@@ -185,7 +185,9 @@ class MarketDataService:
         ctx.ready()
         books, store, fresh = self._books, self._books.store, self.quality.freshness
         frames, values, levels = _c(run.frames), _c(run.prices_sizes), _c(run.levels)
-        apply_run = _APPLY_RUN
+        apply_run = self._apply_run
+        if apply_run is None:
+            apply_run = self._apply_run = compiled_apply_run()
         advance = self._advance_clock
         out = ctx.out
         out[1] = out[3] = 0

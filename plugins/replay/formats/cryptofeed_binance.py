@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import orjson
 
-from plugins.replay.formats import frame_scan, level_columns
+from plugins.replay.formats import level_columns
 from plugins.replay.formats.base import MarketEvent, ReadReport, ReplayEvent
 from plugins.replay.formats.common import (
     MAX_ID,
@@ -315,6 +315,8 @@ def _read_depth(iid: InstrumentId, body: bytes, ts: int) -> BookSnapshot | None:
     """A REST depth answer read by compiled code (frame_scan.binance_depth), its levels and
     texts as views over what it read; None when it is not of the exact layout read there.
     """
+    from plugins.replay.formats import frame_scan  # compiled code: loaded when needed
+
     values, info = level_columns.scratch(len(body))
     n_bids, n_levels, last_update = frame_scan.binance_depth(
         np.frombuffer(body, dtype=np.uint8), values, info)

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from plugins.replay.formats import frame_scan, level_columns
+from plugins.replay.formats import level_columns
 from plugins.replay.formats.base import MarketEvent
 from plugins.replay.formats.common import (
     RowError,
@@ -310,6 +310,8 @@ class KrakenDecoder:
         """A snapshot frame read by compiled code (frame_scan.kraken_snapshot), its levels
         and texts as views over what it read; None when the frame is not of the exact
         layout read there (then orjson and `_side` read it, with all their checks)."""
+        from plugins.replay.formats import frame_scan  # compiled code: loaded when needed
+
         values, info = level_columns.scratch(len(payload))
         n_asks, n_levels, latest_at, name0, name1, depth = frame_scan.kraken_snapshot(
             np.frombuffer(payload, dtype=np.uint8), values, info, MAX_NS)

@@ -31,7 +31,6 @@ from plugins.replay.formats.common import TRUNCATED, is_truncated, open_binary, 
 from plugins.replay.formats.cryptofeed_binance import BinanceDecoder, sibling_snapshots
 from plugins.replay.formats.cryptofeed_coinbase import CoinbaseDecoder
 from plugins.replay.formats.cryptofeed_kraken import KrakenDecoder
-from plugins.replay.formats.scanned_ws import scanned_events
 from terminal.core.errors import DataError
 from terminal.model.ids import InstrumentId
 from terminal.model.instrument import generic_instrument
@@ -96,6 +95,8 @@ class CryptofeedWs:
                 lines = LineDecoder(venue, decoder, report, fh)
                 seen: set[InstrumentId] = set()
                 if runs:
+                    from plugins.replay.formats.scanned_ws import scanned_events  # compiled
+
                     yield from scanned_events(fh, venue, decoder, lines, pending, seen, report)
                 else:
                     yield from _line_events(fh, lines, pending, seen, report)

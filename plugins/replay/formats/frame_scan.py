@@ -24,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from terminal.kernels.book_runs import DIGIT_BITS
 from terminal.kernels.text_scan import (
     decimal_digits,
     decimal_string,
@@ -38,6 +37,7 @@ from terminal.kernels.text_scan import (
 )
 from terminal.model.market_run import (
     BOOK_FRAME,
+    DIGIT_BITS,
     F_CHECKSUM,
     F_FIRST,
     F_HI,
