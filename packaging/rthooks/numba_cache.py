@@ -7,12 +7,13 @@ dir instead, unless NUMBA_CACHE_DIR is already set.
 
 import os
 import sys
+from pathlib import Path
 
 if getattr(sys, "frozen", False) and not os.environ.get("NUMBA_CACHE_DIR"):
     from terminal.paths import numba_cache_dir
 
     # this build: the executable is written anew by every build
-    built = os.stat(sys.executable)
+    built = Path(sys.executable).stat()
     cache = numba_cache_dir(f"{built.st_size:x}-{built.st_mtime_ns:x}")
     try:
         cache.mkdir(parents=True, exist_ok=True)
