@@ -269,10 +269,12 @@ def load_side(book: np.ndarray, counts: np.ndarray, side: int, levels: np.ndarra
     counts[side] = n
 
 
-@njit(types.void(_BOOK, _COUNTS, types.int64), cache=True, nogil=True)
-def truncate(book: np.ndarray, counts: np.ndarray, depth: int) -> None:
-    """Keep only the best `depth` levels per side (none if depth <= 0)."""
+@njit(cache=True, nogil=True)
+def cut(book: np.ndarray, counts: np.ndarray, depth: int) -> bool:
+    """Keep only the best `depth` levels per side (none if depth <= 0); whether any level
+    was dropped. `counts` may be a longer head whose first two entries are the counts."""
     keep = max(depth, 0)
+    dropped = False
     for side in range(2):
         n = counts[side]
         if n <= keep:
@@ -282,6 +284,14 @@ def truncate(book: np.ndarray, counts: np.ndarray, depth: int) -> None:
             book[2 * side, j] = book[2 * side, j + drop]
             book[2 * side + 1, j] = book[2 * side + 1, j + drop]
         counts[side] = keep
+        dropped = True
+    return dropped
+
+
+@njit(types.void(_BOOK, _COUNTS, types.int64), cache=True, nogil=True)
+def truncate(book: np.ndarray, counts: np.ndarray, depth: int) -> None:
+    """Keep only the best `depth` levels per side (none if depth <= 0)."""
+    cut(book, counts, depth)
 
 
 @njit(types.float64(_BOOK, _COUNTS, types.int64, types.float64), cache=True, nogil=True)

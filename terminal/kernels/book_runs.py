@@ -49,7 +49,7 @@ import numpy as np
 from numba import njit, types
 
 from terminal.kernels.array_book import HEAD_SIZE
-from terminal.kernels.book import ASK, BID, _set
+from terminal.kernels.book import ASK, BID, _set, cut
 from terminal.kernels.pointers import f64_matrix, i64_vector
 from terminal.model.market_run import (
     DIGIT_BITS,
@@ -162,23 +162,6 @@ def kraken_checksum(prices: np.ndarray, price_head: np.ndarray, volumes: np.ndar
                     volume_head: np.ndarray) -> int:
     """Kraken's CRC32 of a book from its text books (ArrayBook.data and .head of each)."""
     return _checksum(prices, price_head, volumes, volume_head)  # type: ignore[no-any-return]
-
-
-@njit(cache=True, nogil=True)
-def _truncate(book: np.ndarray, head: np.ndarray, depth: int) -> bool:
-    """Keep the best `depth` levels per side; whether any level was dropped."""
-    dropped = False
-    for side in range(2):
-        n = head[side]
-        if n <= depth:
-            continue
-        drop = n - depth
-        for j in range(depth):
-            book[2 * side, j] = book[2 * side, j + drop]
-            book[2 * side + 1, j] = book[2 * side + 1, j + drop]
-        head[side] = depth
-        dropped = True
-    return dropped
 
 
 @njit(cache=True, nogil=True)
@@ -336,10 +319,10 @@ def apply_run(store, applied, inst, tops, last_seen, usual_gap,  # type: ignore[
                 inst[k, S_CRC] = NO_CRC
             depth = inst[k, S_DEPTH]
             if depth > 0:
-                cut = _truncate(book, head, depth)
-                _truncate(text_p, head_p, depth)
-                _truncate(text_v, head_v, depth)
-                if cut and depth < CHECKSUM_LEVELS:
+                dropped = cut(book, head, depth)
+                cut(text_p, head_p, depth)
+                cut(text_v, head_v, depth)
+                if dropped and depth < CHECKSUM_LEVELS:
                     inst[k, S_CRC] = NO_CRC
             head[3] = frames[j, F_TS_EVENT]
             head[4] += 1

@@ -99,3 +99,16 @@ def announced(ts: int, event: MarketEvent, seen: set[InstrumentId],
         yield ts, generic_instrument(event.instrument_id)
     report.events += 1
     yield ts, event
+
+
+def delivered(ts: int, events: Sequence[MarketEvent], seen: set[InstrumentId],
+              report: ReadReport) -> Iterator[tuple[int, ReplayEvent]]:
+    """A frame's events, each preceded by its Instrument the first time it shows."""
+    for event in events:
+        iid = event.instrument_id
+        if iid not in seen:
+            seen.add(iid)
+            report.events += 1
+            yield ts, generic_instrument(iid)
+        report.events += 1
+        yield ts, event

@@ -26,14 +26,18 @@ from pathlib import Path
 from typing import IO
 
 from plugins.replay.formats.base import ReadReport, ReplayEvent
-from plugins.replay.formats.capture_lines import FrameDecoder, LineDecoder, announced
+from plugins.replay.formats.capture_lines import (
+    FrameDecoder,
+    LineDecoder,
+    announced,
+    delivered,
+)
 from plugins.replay.formats.common import TRUNCATED, is_truncated, open_binary, read_failure
 from plugins.replay.formats.cryptofeed_binance import BinanceDecoder, sibling_snapshots
 from plugins.replay.formats.cryptofeed_coinbase import CoinbaseDecoder
 from plugins.replay.formats.cryptofeed_kraken import KrakenDecoder
 from terminal.core.errors import DataError
 from terminal.model.ids import InstrumentId
-from terminal.model.instrument import generic_instrument
 from terminal.model.market import BookSnapshot
 from terminal.model.market_run import MarketRun
 
@@ -120,14 +124,7 @@ def _line_events(fh: IO[bytes], lines: LineDecoder, pending: deque[tuple[int, Bo
         ts, events = decoded
         while pending and pending[0][0] < ts:
             yield from announced(*pending.popleft(), seen, report)
-        for event in events:
-            iid = event.instrument_id
-            if iid not in seen:
-                seen.add(iid)
-                report.events += 1
-                yield ts, generic_instrument(iid)
-            report.events += 1
-            yield ts, event
+        yield from delivered(ts, events, seen, report)
     else:
         if is_truncated(fh):
             report.add_problem(lineno + 1, TRUNCATED)

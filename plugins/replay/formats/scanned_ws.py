@@ -17,11 +17,15 @@ import numpy as np
 
 from plugins.replay.formats import frame_scan
 from plugins.replay.formats.base import ReadReport, ReplayEvent
-from plugins.replay.formats.capture_lines import FrameDecoder, LineDecoder, announced
+from plugins.replay.formats.capture_lines import (
+    FrameDecoder,
+    LineDecoder,
+    announced,
+    delivered,
+)
 from plugins.replay.formats.common import TRUNCATED, is_truncated
 from plugins.replay.formats.timeparse import MAX_MS, MAX_NS, recv_bytes_to_ns
 from terminal.model.ids import InstrumentId
-from terminal.model.instrument import generic_instrument
 from terminal.model.market import BookSnapshot
 from terminal.model.market_run import (
     F_TS_RECV,
@@ -130,14 +134,7 @@ def scanned_events(fh: IO[bytes], venue: str, decoder: FrameDecoder, lines: Line
                 ts, events = decoded
                 while pending and pending[0][0] < ts:
                     yield from announced(*pending.popleft(), seen, report)
-                for event in events:
-                    iid = event.instrument_id
-                    if iid not in seen:
-                        seen.add(iid)
-                        report.events += 1
-                        yield ts, generic_instrument(iid)
-                    report.events += 1
-                    yield ts, event
+                yield from delivered(ts, events, seen, report)
             if why == frame_scan.NEW_PRODUCT and iid in seen:
                 products.add(name, iid)
     if not stopped and is_truncated(fh):
