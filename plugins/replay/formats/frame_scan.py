@@ -117,6 +117,17 @@ def _name(buf: np.ndarray, i: int, end: int, venue: int) -> int:
 
 
 @njit(cache=True, nogil=True)
+def _frame(frames: np.ndarray, nf: int, first: int, last: int, ts_event: int, checksum: int,
+           kind: int) -> None:
+    """The venue reader's columns of frame row nf (scan writes the others)."""
+    frames[nf, F_FIRST] = first
+    frames[nf, F_SEQ] = last
+    frames[nf, F_TS_EVENT] = ts_event
+    frames[nf, F_CHECKSUM] = checksum
+    frames[nf, F_KIND] = kind
+
+
+@njit(cache=True, nogil=True)
 def _product(buf: np.ndarray, start: int, stop: int, names: np.ndarray,
              lengths: np.ndarray, count: int) -> int:
     n = stop - start
@@ -210,11 +221,7 @@ def _coinbase(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: int,
         return -1, 0, 0
     if buf[i + 29] != NEWLINE:
         return -1, 0, 0
-    frames[nf, F_FIRST] = 0
-    frames[nf, F_SEQ] = 0
-    frames[nf, F_TS_EVENT] = ts_event
-    frames[nf, F_CHECKSUM] = NO_CHECKSUM
-    frames[nf, F_KIND] = BOOK_FRAME
+    _frame(frames, nf, 0, 0, ts_event, NO_CHECKSUM, BOOK_FRAME)
     return nl, name0, name1
 
 
@@ -286,11 +293,8 @@ def _binance_ticker(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: i
     for row in (nl, nl + 1):
         levels_i[row, :] = 0
     levels_i[nl, L_BID] = 1
-    frames[nf, F_FIRST] = 0
-    frames[nf, F_SEQ] = 0
-    frames[nf, F_TS_EVENT] = ts  # a spot bookTicker carries no time: the receive time
-    frames[nf, F_CHECKSUM] = NO_CHECKSUM
-    frames[nf, F_KIND] = QUOTE_FRAME
+    # a spot bookTicker carries no time: the receive time is the event's
+    _frame(frames, nf, 0, 0, ts, NO_CHECKSUM, QUOTE_FRAME)
     return nl + 2, name0, name1
 
 
@@ -351,11 +355,7 @@ def _binance(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: int,
     i = expect(buf, i, end, _BN_TAIL)
     if i < 0 or i >= end or buf[i] != NEWLINE:
         return -1, 0, 0
-    frames[nf, F_FIRST] = first
-    frames[nf, F_SEQ] = last
-    frames[nf, F_TS_EVENT] = stamp * 1_000_000
-    frames[nf, F_CHECKSUM] = NO_CHECKSUM
-    frames[nf, F_KIND] = BOOK_FRAME
+    _frame(frames, nf, first, last, stamp * 1_000_000, NO_CHECKSUM, BOOK_FRAME)
     return nl, name0, name1
 
 
@@ -479,11 +479,7 @@ def _kraken(buf: np.ndarray, i: int, end: int, frames: np.ndarray, nf: int,
     j, ts_event = epoch_seconds_ns(buf, latest_at, end, limit_ns)
     if j < 0 or buf[j] != QUOTE:
         return -1, 0, 0
-    frames[nf, F_FIRST] = 0
-    frames[nf, F_SEQ] = 0
-    frames[nf, F_TS_EVENT] = ts_event
-    frames[nf, F_CHECKSUM] = checksum
-    frames[nf, F_KIND] = BOOK_FRAME
+    _frame(frames, nf, 0, 0, ts_event, checksum, BOOK_FRAME)
     return nl, name0, name1
 
 
